@@ -1,0 +1,1 @@
+"""Pulumi components of the ACS platform: one module each, each with a typed args dataclass."""

@@ -1,0 +1,40 @@
+"""Management locks that stop anyone, in the portal or any tool, from deleting what they guard."""
+
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+import pulumi
+import pulumi_azure_native.authorization as authorization
+
+
+@dataclass(frozen=True)
+class ProtectionArgs:
+    level: str  # "CanNotDelete": reads and writes go on; deletes are refused
+    resource_group_id: pulumi.Input[str]
+    # ACS resources to lock: instance name to resource id.
+    services: Mapping[str, pulumi.Input[str]]
+
+
+class Protection(pulumi.ComponentResource):
+    locks: dict[str, authorization.ManagementLockByScope]
+
+    def __init__(self, name: str, args: ProtectionArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("acs-platform:components:Protection", name, None, opts)
+
+        # A CanNotDelete lock, not ReadOnly: ReadOnly would also block POST calls such as
+        # listing or regenerating ACS keys, which look like writes to ARM.
+        scopes = {"resource-group": args.resource_group_id}
+        scopes.update({f"acs-{key}": service_id for key, service_id in args.services.items()})
+        self.locks = {
+            key: authorization.ManagementLockByScope(
+                f"{name}-{key}",
+                lock_name=f"acs-platform-{args.level.lower()}",
+                level=args.level,
+                scope=scope,
+                notes="Managed by acs-platform: change it in the stack configuration, not by hand.",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for key, scope in scopes.items()
+        }
+
+        self.register_outputs({"lockIds": {key: lock.id for key, lock in self.locks.items()}})

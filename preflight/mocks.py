@@ -1,0 +1,71 @@
+"""Pulumi mocks that answer as a first `pulumi preview` would, and record every registration."""
+
+import copy
+from typing import Any, Callable
+
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.settings import get_project, get_stack
+
+# Invokes that read Azure. Offline their answers are unknown, except what the arguments say.
+INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "azure-native:resources:getResourceGroup": lambda args: {
+        "id": rpc.UNKNOWN,
+        "name": args["resourceGroupName"],
+        "location": rpc.UNKNOWN,
+    },
+}
+
+
+class OfflineInvokeError(Exception):
+    """The program called an invoke that preflight cannot answer offline."""
+
+
+class PreviewMocks(mocks.Mocks):
+    """Resources come back as a provider previews a create: inputs known, the rest unknown."""
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = copy.deepcopy(args.inputs)
+        identity = state.get("identity")
+        if isinstance(identity, dict) and identity.get("type", "None") != "None":
+            # Azure creates the identity's principal with the resource.
+            identity.update(principalId=rpc.UNKNOWN, tenantId=rpc.UNKNOWN)
+        # An empty id is an unknown one during a preview: ids exist once Azure creates them.
+        return "", state
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
+        answer = INVOKE_RESULTS.get(args.token)
+        if answer is None:
+            raise OfflineInvokeError(
+                f"invoke {args.token} has no offline answer: add one to preflight.mocks.INVOKE_RESULTS"
+            )
+        return answer(args.args), None
+
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """Pulumi's mock resource monitor, keeping each registration request and the stack outputs."""
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole type chain, not the root stack's."""
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::", 3)[2]
+            if parent_type != ROOT_STACK_TYPE:
+                qualified = f"{parent_type}${type_}"
+        return f"urn:pulumi:{get_stack()}::{get_project()}::{qualified}::{name}"
+
+    def __init__(self, mocks_: mocks.Mocks):
+        super().__init__(mocks_)
+        self.registrations: list[tuple[str, Any]] = []  # (urn, RegisterResourceRequest)
+        self.outputs: dict[str, Any] = {}  # urn -> registered outputs
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        self.registrations.append((response.urn, request))
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        self.outputs[request.urn] = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+        return super().RegisterResourceOutputs(request)

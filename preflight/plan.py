@@ -1,0 +1,91 @@
+"""The plan of a stack: what `pulumi preview` would register, with secrets and unknowns marked."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"  # a value Azure only knows once the resource exists, such as its id
+
+
+def redact(value: Any) -> Any:
+    """A JSON-ready copy with every secret replaced by SECRET and every unknown by UNKNOWN."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire has only doubles; 365 was written, not 365.0
+    return value
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]  # camelCase, as the provider receives them, redacted
+    dependencies: list[str]  # URNs
+    protect: bool
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)  # input key -> URNs
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "dependencies": self.dependencies,
+            "protect": self.protect,
+            "propertyDependencies": self.property_dependencies,
+        }
+
+
+def in_tree_order(resources: list[PlannedResource]) -> list[PlannedResource]:
+    """Parents before their children, siblings by type and name: the same plan reads the same."""
+    urns = {r.urn for r in resources}
+    children: dict[str | None, list[PlannedResource]] = {}
+    for resource in resources:
+        parent = resource.parent if resource.parent in urns else None
+        children.setdefault(parent, []).append(resource)
+    ordered: list[PlannedResource] = []
+
+    def visit(parent: str | None) -> None:
+        for child in sorted(children.get(parent, []), key=lambda r: (r.type, r.name)):
+            ordered.append(child)
+            visit(child.urn)
+
+    visit(None)
+    return ordered
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: str
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict[str, Any]  # redacted
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }
+
+    def by_urn(self) -> dict[str, PlannedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, type_token: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_token]

@@ -1,0 +1,98 @@
+"""The plan as a person reads it: a tree of what would be created, with the settings that matter."""
+
+import json
+from typing import Any
+
+from .plan import UNKNOWN, Plan, PlannedResource
+
+# The inputs worth a line in the tree, per resource type. The JSON plan has all of them.
+KEY_SETTINGS: dict[str, tuple[str, ...]] = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
+    "azure-native:communication:CommunicationService": (
+        "communicationServiceName",
+        "location",
+        "dataLocation",
+        "disableLocalAuth",
+        "publicNetworkAccess",
+        "identity.type",
+    ),
+    "azure-native:operationalinsights:Workspace": ("workspaceName", "location", "sku.name", "retentionInDays"),
+    "azure-native:monitor:DiagnosticSetting": ("name", "resourceUri", "workspaceId", "logs", "metrics"),
+    "azure-native:authorization:ManagementLockByScope": ("lockName", "level", "scope"),
+    "azure-native:authorization:RoleAssignment": ("description", "principalType", "principalId", "scope"),
+}
+
+
+def _lookup(inputs: dict[str, Any], path: str) -> Any:
+    value: Any = inputs
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _shown(resource: PlannedResource, key: str, value: Any, names: dict[str, str]) -> str:
+    if value == UNKNOWN:
+        sources = resource.property_dependencies.get(key.split(".")[0], [])
+        if sources:
+            # Unknown until Azure creates the source: say where the value comes from.
+            return "from " + ", ".join(names.get(urn, urn) for urn in sources)
+        return "(known after deploy)"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def _settings(resource: PlannedResource, names: dict[str, str]) -> list[str]:
+    lines = []
+    for key in KEY_SETTINGS.get(resource.type, ()):
+        value = _lookup(resource.inputs, key)
+        if value is not None:
+            lines.append(f"{key}: {_shown(resource, key, value, names)}")
+    return lines
+
+
+def render_tree(plan: Plan) -> str:
+    names = {r.urn: r.name for r in plan.resources}
+    children: dict[str | None, list[PlannedResource]] = {}
+    for resource in plan.resources:  # already in tree order
+        children.setdefault(resource.parent if resource.parent in names else None, []).append(resource)
+
+    lines = [f"Plan of stack {plan.stack!r} ({plan.project}), offline: Pulumi mocks, no Azure calls", ""]
+
+    def visit(parent: str | None, prefix: str) -> None:
+        siblings = children.get(parent, [])
+        for index, resource in enumerate(siblings):
+            last = index == len(siblings) - 1
+            branch, inner = ("└─ ", "   ") if last else ("├─ ", "│  ")
+            if parent is None:
+                branch, inner = "", ""
+            flags = "  [protected]" if resource.protect else ""
+            lines.append(f"{prefix}{branch}+ {resource.type}  {resource.name}{flags}")
+            detail = prefix + inner + ("│  " if children.get(resource.urn) else "   ")
+            lines.extend(f"{detail}  {setting}" for setting in _settings(resource, names))
+            visit(resource.urn, prefix + inner)
+
+    visit(None, "")
+    custom = sum(r.custom for r in plan.resources)
+    protected = sum(r.protect for r in plan.resources)
+    lines += ["", f"{custom} Azure resources to create ({protected} protected), {len(plan.resources) - custom} components."]
+    if plan.outputs:
+        lines += ["", "Outputs:"]
+        for key, value in sorted(plan.outputs.items()):
+            lines += _output_lines(key, value, depth=1)
+    return "\n".join(lines) + "\n"
+
+
+def _output_lines(key: str, value: Any, depth: int) -> list[str]:
+    pad = "  " * depth
+    if isinstance(value, dict):
+        nested = [line for k, v in sorted(value.items()) for line in _output_lines(k, v, depth + 1)]
+        return [f"{pad}{key}:", *nested]
+    shown = "(known after deploy)" if value == UNKNOWN else json.dumps(value) if isinstance(value, (bool, list)) else value
+    return [f"{pad}{key}: {shown}"]
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2, sort_keys=True) + "\n"

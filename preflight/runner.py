@@ -1,0 +1,78 @@
+"""Runs the project's real Pulumi program under mocks and returns its plan.
+
+The program goes through `run_in_stack`, the entry point the Pulumi language host uses for
+`pulumi preview`, with dry_run set: components, invokes and outputs behave as in a preview.
+Each run gets a fresh context, so several stacks can be planned in one process.
+"""
+
+import contextvars
+import logging
+import runpy
+import sys
+from pathlib import Path
+
+import pulumi
+from google.protobuf import empty_pb2
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.settings import configure
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from .mocks import PreviewMocks, RecordingMonitor
+from .plan import Plan, PlannedResource, in_tree_order, redact
+from .stacks import Project, load_stack_config
+
+log = logging.getLogger("preflight")
+
+
+def _run_program(project: Project, stack: str) -> RecordingMonitor:
+    stack_config = load_stack_config(project, stack)
+    pulumi.runtime.set_all_config(stack_config.values, stack_config.secret_keys)
+    monitor = RecordingMonitor(PreviewMocks())
+    configure(
+        mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+            engine=mocks.MockEngine(log),
+            project=project.name,
+            stack=stack,
+            root_directory=str(project.root),
+            dry_run=True,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    program = project.root / "__main__.py"
+    _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+    return monitor
+
+
+def _planned(urn: str, request) -> PlannedResource:
+    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+    return PlannedResource(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        parent=request.parent or None,
+        custom=request.custom,
+        inputs=redact(inputs),
+        dependencies=list(request.dependencies),
+        protect=request.protect,
+        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items() if v.urns},
+    )
+
+
+def plan_stack(project: Project, stack: str) -> Plan:
+    """The plan of `stack`. Raises StackFileError, ConfigError, or what the program raised."""
+    root = str(project.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)  # the program imports its own packages, as under the CLI
+    monitor = contextvars.Context().run(_run_program, project, stack)
+    resources = in_tree_order([_planned(urn, request) for urn, request in monitor.registrations])
+    stack_urn = next((r.urn for r in resources if r.type == "pulumi:pulumi:Stack"), None)
+    return Plan(
+        project=project.name,
+        stack=stack,
+        resources=resources,
+        outputs=redact(monitor.outputs.get(stack_urn, {})),
+    )

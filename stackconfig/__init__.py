@@ -1,0 +1,7 @@
+"""The stack configuration: a typed model, validated whole before any resource is declared."""
+
+from .errors import ConfigError
+from .loader import load_stack_config
+from .model import InstanceConfig, RoleAssignmentConfig, StackConfig
+
+__all__ = ["ConfigError", "InstanceConfig", "RoleAssignmentConfig", "StackConfig", "load_stack_config"]
