@@ -22,7 +22,8 @@ class AcsInstanceArgs:
 @dataclass(frozen=True)
 class CommunicationArgs:
     resource_group_name: str
-    existing_resource_group: bool  # true: the group is someone else's, looked up by name
+    # True: the group is someone else's. It is used by name, and neither created nor locked here.
+    existing_resource_group: bool
     location: str  # Azure region of the resource group; ACS itself is global
     resource_group_tags: Mapping[str, str]
     instances: Sequence[AcsInstanceArgs]
@@ -39,18 +40,15 @@ class Communication(pulumi.ComponentResource):
     """Azure Communication Services resources of a stack, in one resource group."""
 
     resource_group_name: pulumi.Output[str]
-    resource_group_id: pulumi.Output[str]
+    resource_group_id: Optional[pulumi.Output[str]]  # None when the group is not managed here
     services: dict[str, communication.CommunicationService]
 
     def __init__(self, name: str, args: CommunicationArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("acs-platform:components:Communication", name, None, opts)
 
         if args.existing_resource_group:
-            group = resources.get_resource_group_output(
-                resource_group_name=args.resource_group_name, opts=pulumi.InvokeOutputOptions(parent=self)
-            )
             self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
-            self.resource_group_id = group.id
+            self.resource_group_id = None
         else:
             group = resources.ResourceGroup(
                 f"{name}-rg",

@@ -10,7 +10,7 @@ import pulumi_azure_native.authorization as authorization
 @dataclass(frozen=True)
 class ProtectionArgs:
     level: str  # "CanNotDelete": reads and writes go on; deletes are refused
-    resource_group_id: pulumi.Input[str]
+    resource_group_id: Optional[pulumi.Input[str]]  # None: the group is not this stack's to lock
     # ACS resources to lock: instance name to resource id.
     services: Mapping[str, pulumi.Input[str]]
 
@@ -23,8 +23,9 @@ class Protection(pulumi.ComponentResource):
 
         # A CanNotDelete lock, not ReadOnly: ReadOnly would also block POST calls such as
         # listing or regenerating ACS keys, which look like writes to ARM.
-        scopes = {"resource-group": args.resource_group_id}
-        scopes.update({f"acs-{key}": service_id for key, service_id in args.services.items()})
+        scopes = {f"acs-{key}": service_id for key, service_id in args.services.items()}
+        if args.resource_group_id is not None:
+            scopes["resource-group"] = args.resource_group_id
         self.locks = {
             key: authorization.ManagementLockByScope(
                 f"{name}-{key}",

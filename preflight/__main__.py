@@ -25,14 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--stack", required=True, help="the stack: Pulumi.<stack>.yaml")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.add_argument("--out", type=Path, help="write the plan to this file instead of stdout")
-    plan.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
+    plan.add_argument(
+        "--stacks-dir", type=Path, help="where the Pulumi.<stack>.yaml files are (default: the project)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        plan = plan_stack(load_project(args.project_dir.resolve()), args.stack)
+        plan = plan_stack(load_project(PROJECT_ROOT, args.stacks_dir), args.stack)
     except (StackFileError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -1,20 +1,10 @@
 """Pulumi mocks that answer as a first `pulumi preview` would, and record every registration."""
 
 import copy
-from typing import Any, Callable
+from typing import Any
 
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.settings import get_project, get_stack
-
-# Invokes that read Azure. Offline their answers are unknown, except what the arguments say.
-INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "azure-native:resources:getResourceGroup": lambda args: {
-        "id": rpc.UNKNOWN,
-        "name": args["resourceGroupName"],
-        "location": rpc.UNKNOWN,
-    },
-}
-
 
 class OfflineInvokeError(Exception):
     """The program called an invoke that preflight cannot answer offline."""
@@ -27,18 +17,21 @@ class PreviewMocks(mocks.Mocks):
         state = copy.deepcopy(args.inputs)
         identity = state.get("identity")
         if isinstance(identity, dict) and identity.get("type", "None") != "None":
-            # Azure creates the identity's principal with the resource.
+            # Azure creates the identity's principal with the resource, and answers with the
+            # user-assigned identities as a map of id to principal, where the request had a list.
             identity.update(principalId=rpc.UNKNOWN, tenantId=rpc.UNKNOWN)
+            if isinstance(identity.get("userAssignedIdentities"), list):
+                identity["userAssignedIdentities"] = {
+                    uami: {"principalId": rpc.UNKNOWN, "clientId": rpc.UNKNOWN}
+                    for uami in identity["userAssignedIdentities"]
+                }
         # An empty id is an unknown one during a preview: ids exist once Azure creates them.
         return "", state
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
-        answer = INVOKE_RESULTS.get(args.token)
-        if answer is None:
-            raise OfflineInvokeError(
-                f"invoke {args.token} has no offline answer: add one to preflight.mocks.INVOKE_RESULTS"
-            )
-        return answer(args.args), None
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list]:
+        # An invoke reads Azure, and its typed result cannot be left unknown: there is no
+        # honest offline answer, so the program must not depend on one to be planned.
+        raise OfflineInvokeError(f"invoke {args.token} needs Azure; preflight plans without it")
 
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"

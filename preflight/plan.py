@@ -17,7 +17,7 @@ def redact(value: Any) -> Any:
     if isinstance(value, Unknown) or value == rpc.UNKNOWN:
         return UNKNOWN
     if isinstance(value, dict):
-        return {k: redact(v) for k, v in value.items()}
+        return {k: redact(v) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value]
     if isinstance(value, float) and value.is_integer():
@@ -35,6 +35,7 @@ class PlannedResource:
     inputs: dict[str, Any]  # camelCase, as the provider receives them, redacted
     dependencies: list[str]  # URNs
     protect: bool
+    replace_on_changes: list[str] = field(default_factory=list)  # inputs whose change replaces
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)  # input key -> URNs
 
     def to_json(self) -> dict[str, Any]:
@@ -47,6 +48,7 @@ class PlannedResource:
             "inputs": self.inputs,
             "dependencies": self.dependencies,
             "protect": self.protect,
+            "replaceOnChanges": self.replace_on_changes,
             "propertyDependencies": self.property_dependencies,
         }
 

@@ -95,4 +95,4 @@ def _output_lines(key: str, value: Any, depth: int) -> list[str]:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(plan.to_json(), indent=2) + "\n"

@@ -20,14 +20,14 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import PreviewMocks, RecordingMonitor
 from .plan import Plan, PlannedResource, in_tree_order, redact
-from .stacks import Project, load_stack_config
+from .stacks import Project, load_stack_settings
 
 log = logging.getLogger("preflight")
 
 
 def _run_program(project: Project, stack: str) -> RecordingMonitor:
-    stack_config = load_stack_config(project, stack)
-    pulumi.runtime.set_all_config(stack_config.values, stack_config.secret_keys)
+    settings = load_stack_settings(project, stack)
+    pulumi.runtime.set_all_config(settings.values, settings.secret_keys)
     monitor = RecordingMonitor(PreviewMocks())
     configure(
         mocks.MockSettings(
@@ -58,6 +58,7 @@ def _planned(urn: str, request) -> PlannedResource:
         inputs=redact(inputs),
         dependencies=list(request.dependencies),
         protect=request.protect,
+        replace_on_changes=list(request.replaceOnChanges),
         property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items() if v.urns},
     )
 

@@ -17,19 +17,20 @@ class StackFileError(Exception):
 
 @dataclass(frozen=True)
 class Project:
-    root: Path
+    root: Path  # where Pulumi.yaml and the program are
     name: str
+    stacks_dir: Path  # where the Pulumi.<stack>.yaml files are: the root, or a folder of test stacks
 
     @property
     def stacks(self) -> list[str]:
-        return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in self.root.glob("Pulumi.*.yaml"))
+        return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in self.stacks_dir.glob("Pulumi.*.yaml"))
 
     def stack_file(self, stack: str) -> Path:
-        return self.root / f"Pulumi.{stack}.yaml"
+        return self.stacks_dir / f"Pulumi.{stack}.yaml"
 
 
 @dataclass(frozen=True)
-class StackConfig:
+class StackSettings:
     """A stack's configuration as the Pulumi CLI hands it to the program."""
 
     values: dict[str, str]
@@ -45,22 +46,22 @@ def _read_yaml(path: Path) -> Any:
         raise StackFileError(f"{path}: not valid YAML: {exc}") from None
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, stacks_dir: Path | None = None) -> Project:
     manifest = _read_yaml(root / "Pulumi.yaml")
     if not isinstance(manifest, dict) or not isinstance(manifest.get("name"), str):
         raise StackFileError(f"{root / 'Pulumi.yaml'}: needs a 'name'")
-    return Project(root=root, name=manifest["name"])
+    return Project(root=root, name=manifest["name"], stacks_dir=stacks_dir or root)
 
 
-def _as_cli_string(value: Any) -> str:
+def as_cli_value(value: Any) -> str:
     """The CLI passes strings as they are and everything else as JSON: `require_object` parses it."""
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def load_stack_config(project: Project, stack: str) -> StackConfig:
+def load_stack_settings(project: Project, stack: str) -> StackSettings:
     if stack not in project.stacks:
         present = ", ".join(project.stacks) or "none"
-        raise StackFileError(f"unknown stack {stack!r}; stacks in {project.root}: {present}")
+        raise StackFileError(f"unknown stack {stack!r}; stacks in {project.stacks_dir}: {present}")
     document = _read_yaml(project.stack_file(stack)) or {}
     config = (document.get("config") or {}) if isinstance(document, dict) else None
     if not isinstance(config, dict):
@@ -74,5 +75,5 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
             values[full_key] = SECRET_PLACEHOLDER
             secret_keys.append(full_key)
         else:
-            values[full_key] = _as_cli_string(value)
-    return StackConfig(values=values, secret_keys=secret_keys)
+            values[full_key] = as_cli_value(value)
+    return StackSettings(values=values, secret_keys=secret_keys)

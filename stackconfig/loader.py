@@ -1,23 +1,14 @@
 """Reads the stack's configuration from Pulumi and validates all of it at once."""
 
 import json
-from typing import Any
+from typing import Any, Mapping
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from .errors import NAMESPACE, config_error
+from .errors import FOREIGN_KEYS, NAMESPACE, config_error
 from .model import StackConfig
-
-
-def _all_config() -> dict[str, Any]:
-    """Every config key the engine passed to the program (the CLI uses the environment)."""
-    return {**(runtime_config.get_config_env() or {}), **runtime_config.CONFIG.get()}
-
-
-def _secret_keys() -> frozenset[str]:
-    return frozenset(runtime_config._SECRET_KEYS.get()) | frozenset(runtime_config.get_config_secret_keys_env())
 
 
 def _value(raw: Any) -> Any:
@@ -30,20 +21,27 @@ def _value(raw: Any) -> Any:
     return raw
 
 
-def stack_config_data() -> dict[str, Any]:
-    """The `acs-platform:` keys (without the prefix) and `azure-native:location`, as given."""
+def model_input(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's input from a stack's flat config: `acs-platform:` keys without the namespace,
+    and the keys of other namespaces the model reads (`azure-native:location`)."""
     prefix = f"{NAMESPACE}:"
-    data = {k[len(prefix):]: _value(v) for k, v in _all_config().items() if k.startswith(prefix)}
-    location = pulumi.Config("azure-native").get("location")
-    if location is not None:
-        data["location"] = location
+    data = {key[len(prefix):]: _value(raw) for key, raw in config.items() if key.startswith(prefix)}
+    data.update({field: config[key] for field, key in FOREIGN_KEYS.items() if key in config})
     return data
 
 
-def load_stack_config() -> StackConfig:
-    """The validated configuration of the running stack, or a ConfigError listing every problem."""
-    stack = pulumi.get_stack()
+def validate_stack_config(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) -> StackConfig:
+    """The validated configuration, or a ConfigError listing every problem in it."""
     try:
-        return StackConfig.model_validate(stack_config_data(), context={"stack": stack})
+        return StackConfig.model_validate(model_input(config), context={"stack": stack})
     except ValidationError as exc:
-        raise config_error(stack, exc, StackConfig, _secret_keys()) from None
+        raise config_error(stack, exc, StackConfig, secret_keys) from None
+
+
+def load_stack_config() -> StackConfig:
+    """The validated configuration of the running stack, as the engine passed it."""
+    # The CLI passes config in the environment; mocks and the automation API set it in-process.
+    config = {**(runtime_config.get_config_env() or {}), **runtime_config.CONFIG.get()}
+    secret_keys = frozenset(k for k in config if runtime_config.is_config_secret(k))
+    secret_keys |= frozenset(runtime_config.get_config_secret_keys_env())
+    return validate_stack_config(pulumi.get_stack(), config, secret_keys)

@@ -110,7 +110,7 @@ class RoleAssignmentConfig(ConfigModel):
 
 class ManagedIdentitiesConfig(ConfigModel):
     system_assigned: bool = True
-    user_assigned_resource_ids: Annotated[list[UserAssignedIdentityId], _unique_by("identity")] = []
+    user_assigned_resource_ids: Annotated[list[UserAssignedIdentityId], _unique_by("the identity")] = []
 
 
 class InstanceConfig(ConfigModel):

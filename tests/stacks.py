@@ -1,0 +1,74 @@
+"""Helpers that plan stack configurations the way `python -m preflight plan` does."""
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from preflight.plan import Plan, PlannedResource
+from preflight.runner import plan_stack
+from preflight.stacks import load_project
+
+REPO = Path(__file__).resolve().parent.parent
+
+ACS = "azure-native:communication:CommunicationService"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+LOCK = "azure-native:authorization:ManagementLockByScope"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+PRINCIPAL = "5b1d1c1e-6a0e-4c4b-9d55-0f3c2a7e9e01"
+UAMI = (
+    "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-identities"
+    "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-acs-sender"
+)
+
+
+def minimal_config(tier: str = "dev", **instance: Any) -> dict[str, Any]:
+    """The smallest valid stack configuration, one instance, with `instance` keys on top."""
+    return {
+        "azure-native:location": "westeurope",
+        "acs-platform:tier": tier,
+        "acs-platform:owner": "platform-team@contoso.com",
+        "acs-platform:costCenter": "CC-4711",
+        "acs-platform:instances": [{"name": "acs-test-eu", "dataLocation": "Europe", **instance}],
+    }
+
+
+def with_changes(config: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A copy of `config` with `acs-platform:` keys replaced (given without the namespace)."""
+    changed = copy.deepcopy(config)
+    changed.update({f"acs-platform:{key}": value for key, value in changes.items()})
+    return changed
+
+
+def write_stack(directory: Path, stack: str, config: dict[str, Any]) -> Path:
+    path = directory / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def plan_config(directory: Path, config: dict[str, Any], stack: str = "test") -> Plan:
+    write_stack(directory, stack, config)
+    return plan_stack(load_project(REPO, directory), stack)
+
+
+def plan_committed(stack: str) -> Plan:
+    return plan_stack(load_project(REPO), stack)
+
+
+def one(plan: Plan, type_token: str) -> PlannedResource:
+    found = plan.of_type(type_token)
+    assert len(found) == 1, f"expected one {type_token}, found {len(found)}"
+    return found[0]
+
+
+def service(plan: Plan, name: str) -> PlannedResource:
+    return next(r for r in plan.of_type(ACS) if r.inputs["communicationServiceName"] == name)
+
+
+def sources(resource: PlannedResource, key: str) -> list[str]:
+    """The URNs the input `key` of `resource` is computed from."""
+    return resource.property_dependencies.get(key, [])

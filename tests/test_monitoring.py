@@ -1,0 +1,43 @@
+"""Monitoring: one Log Analytics workspace per stack; every ACS resource sends it all its logs."""
+
+import pytest
+
+from tests.stacks import ACS, DIAGNOSTIC_SETTING, WORKSPACE, minimal_config, one, plan_config, sources, with_changes
+
+
+def test_one_workspace_per_stack_in_the_stack_region(prod_plan):
+    workspace = one(prod_plan, WORKSPACE)
+    assert workspace.inputs["workspaceName"] == "log-acs-prod"
+    assert workspace.inputs["location"] == "westeurope"
+    assert workspace.inputs["resourceGroupName"] == "rg-acs-prod"
+    assert workspace.inputs["sku"] == {"name": "PerGB2018"}
+    assert workspace.protect
+
+
+@pytest.mark.parametrize(("tier", "days"), [("dev", 30), ("prod", 365)])
+def test_log_retention_follows_the_tier(tmp_path, tier, days):
+    plan = plan_config(tmp_path, minimal_config(tier))
+    assert one(plan, WORKSPACE).inputs["retentionInDays"] == days
+
+
+def test_log_retention_and_workspace_name_come_from_config(tmp_path):
+    config = with_changes(minimal_config("prod"), monitoring={"logRetentionDays": 90, "workspaceName": "log-comms"})
+    workspace = one(plan_config(tmp_path, config), WORKSPACE)
+    assert (workspace.inputs["retentionInDays"], workspace.inputs["workspaceName"]) == (90, "log-comms")
+
+
+def test_every_acs_resource_sends_all_logs_and_metrics_to_the_workspace(prod_plan):
+    workspace = one(prod_plan, WORKSPACE)
+    settings = prod_plan.of_type(DIAGNOSTIC_SETTING)
+    targets = sorted(source for setting in settings for source in sources(setting, "resourceUri"))
+    assert targets == sorted(r.urn for r in prod_plan.of_type(ACS))
+    for setting in settings:
+        assert sources(setting, "workspaceId") == [workspace.urn]
+        assert setting.inputs["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+        assert setting.inputs["metrics"] == [{"category": "AllMetrics", "enabled": True}]
+        assert setting.inputs["name"] == "send-to-log-acs-prod"
+
+
+def test_the_workspace_carries_the_standard_tags(dev_plan):
+    tags = one(dev_plan, WORKSPACE).inputs["tags"]
+    assert tags["environment"] == "dev" and tags["managed-by"] == "acs-platform"
