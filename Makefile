@@ -7,13 +7,17 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 STACK ?= dev
 
-.PHONY: plan test lock clean
+.PHONY: plan test lint lock clean
 
 plan: $(INSTALLED)
 	$(BIN)/python -m preflight plan --stack $(STACK)
 
-test: $(INSTALLED)
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # --no-deps: everything installed is in the lock files, pinned and hashed.
 $(INSTALLED): requirements.txt requirements-dev.txt

@@ -1,8 +1,8 @@
 """Role assignments on ACS resources, by built-in role name or role definition id."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
@@ -42,7 +42,7 @@ def role_definition_id(scope_id: str, role_definition_guid: str) -> str:
 class Access(pulumi.ComponentResource):
     assignments: dict[str, authorization.RoleAssignment]
 
-    def __init__(self, name: str, args: AccessArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: AccessArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:Access", name, None, opts)
 
         self.assignments = {}

@@ -1,7 +1,7 @@
 """The resource group and one Azure Communication Services resource per configured instance."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_azure_native.communication as communication
@@ -40,10 +40,10 @@ class Communication(pulumi.ComponentResource):
     """Azure Communication Services resources of a stack, in one resource group."""
 
     resource_group_name: pulumi.Output[str]
-    resource_group_id: Optional[pulumi.Output[str]]  # None when the group is not managed here
+    resource_group_id: pulumi.Output[str] | None  # None when the group is not managed here
     services: dict[str, communication.CommunicationService]
 
-    def __init__(self, name: str, args: CommunicationArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: CommunicationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:Communication", name, None, opts)
 
         if args.existing_resource_group:
@@ -62,9 +62,7 @@ class Communication(pulumi.ComponentResource):
             self.resource_group_name = group.urn.apply(lambda _: args.resource_group_name)
             self.resource_group_id = group.id
 
-        self.services = {
-            instance.name: self._service(name, instance, args.protect) for instance in args.instances
-        }
+        self.services = {instance.name: self._service(name, instance, args.protect) for instance in args.instances}
 
         self.register_outputs(
             {

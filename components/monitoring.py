@@ -1,7 +1,7 @@
 """One Log Analytics workspace per stack, and every ACS resource's logs and metrics sent to it."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 import pulumi
 import pulumi_azure_native.monitor as monitor
@@ -24,7 +24,7 @@ class Monitoring(pulumi.ComponentResource):
     workspace: operationalinsights.Workspace
     diagnostic_settings: dict[str, monitor.DiagnosticSetting]
 
-    def __init__(self, name: str, args: MonitoringArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:Monitoring", name, None, opts)
 
         self.workspace = operationalinsights.Workspace(

@@ -1,7 +1,7 @@
 """Management locks that stop anyone, in the portal or any tool, from deleting what they guard."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
@@ -10,7 +10,7 @@ import pulumi_azure_native.authorization as authorization
 @dataclass(frozen=True)
 class ProtectionArgs:
     level: str  # "CanNotDelete": reads and writes go on; deletes are refused
-    resource_group_id: Optional[pulumi.Input[str]]  # None: the group is not this stack's to lock
+    resource_group_id: pulumi.Input[str] | None  # None: the group is not this stack's to lock
     # ACS resources to lock: instance name to resource id.
     services: Mapping[str, pulumi.Input[str]]
 
@@ -18,7 +18,7 @@ class ProtectionArgs:
 class Protection(pulumi.ComponentResource):
     locks: dict[str, authorization.ManagementLockByScope]
 
-    def __init__(self, name: str, args: ProtectionArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: ProtectionArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:Protection", name, None, opts)
 
         # A CanNotDelete lock, not ReadOnly: ReadOnly would also block POST calls such as

@@ -25,9 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--stack", required=True, help="the stack: Pulumi.<stack>.yaml")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.add_argument("--out", type=Path, help="write the plan to this file instead of stdout")
-    plan.add_argument(
-        "--stacks-dir", type=Path, help="where the Pulumi.<stack>.yaml files are (default: the project)"
-    )
+    plan.add_argument("--stacks-dir", type=Path, help="where the Pulumi.<stack>.yaml files are (default: the project)")
     return parser
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.settings import get_project, get_stack
 
+
 class OfflineInvokeError(Exception):
     """The program called an invoke that preflight cannot answer offline."""
 

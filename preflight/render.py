@@ -77,7 +77,10 @@ def render_tree(plan: Plan) -> str:
     visit(None, "")
     custom = sum(r.custom for r in plan.resources)
     protected = sum(r.protect for r in plan.resources)
-    lines += ["", f"{custom} Azure resources to create ({protected} protected), {len(plan.resources) - custom} components."]
+    lines += [
+        "",
+        f"{custom} Azure resources to create ({protected} protected), {len(plan.resources) - custom} components.",
+    ]
     if plan.outputs:
         lines += ["", "Outputs:"]
         for key, value in sorted(plan.outputs.items()):
@@ -90,7 +93,9 @@ def _output_lines(key: str, value: Any, depth: int) -> list[str]:
     if isinstance(value, dict):
         nested = [line for k, v in sorted(value.items()) for line in _output_lines(k, v, depth + 1)]
         return [f"{pad}{key}:", *nested]
-    shown = "(known after deploy)" if value == UNKNOWN else json.dumps(value) if isinstance(value, (bool, list)) else value
+    shown = (
+        "(known after deploy)" if value == UNKNOWN else json.dumps(value) if isinstance(value, (bool, list)) else value
+    )
     return [f"{pad}{key}: {shown}"]
 
 

@@ -9,7 +9,6 @@ import contextvars
 import logging
 import runpy
 import sys
-from pathlib import Path
 
 import pulumi
 from google.protobuf import empty_pb2

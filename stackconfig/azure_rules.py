@@ -55,8 +55,7 @@ USER_ASSIGNED_IDENTITY_ID = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 USER_ASSIGNED_IDENTITY_ID_RULE = (
-    "/subscriptions/<guid>/resourceGroups/<group>/providers/"
-    "Microsoft.ManagedIdentity/userAssignedIdentities/<name>"
+    "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>"
 )
 
 PUBLIC_NETWORK_ACCESS: tuple[str, ...] = ("Enabled", "Disabled", "SecuredByPerimeter")

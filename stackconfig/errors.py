@@ -1,6 +1,7 @@
 """Configuration errors that name the stack, the config key, the value and what is allowed."""
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 from pydantic import BaseModel, ValidationError

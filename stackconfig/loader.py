@@ -1,7 +1,8 @@
 """Reads the stack's configuration from Pulumi and validates all of it at once."""
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -25,12 +26,14 @@ def model_input(config: Mapping[str, Any]) -> dict[str, Any]:
     """The model's input from a stack's flat config: `acs-platform:` keys without the namespace,
     and the keys of other namespaces the model reads (`azure-native:location`)."""
     prefix = f"{NAMESPACE}:"
-    data = {key[len(prefix):]: _value(raw) for key, raw in config.items() if key.startswith(prefix)}
+    data = {key[len(prefix) :]: _value(raw) for key, raw in config.items() if key.startswith(prefix)}
     data.update({field: config[key] for field, key in FOREIGN_KEYS.items() if key in config})
     return data
 
 
-def validate_stack_config(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) -> StackConfig:
+def validate_stack_config(
+    stack: str, config: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
+) -> StackConfig:
     """The validated configuration, or a ConfigError listing every problem in it."""
     try:
         return StackConfig.model_validate(model_input(config), context={"stack": stack})

@@ -5,7 +5,8 @@ model forbids unknown keys and is strict about types, so a typo or a quoted bool
 that names the key rather than a default that silently applies.
 """
 
-from typing import Annotated, Any, Callable, Literal, Optional
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
@@ -55,9 +56,7 @@ def _tags(tags: dict[str, str]) -> dict[str, str]:
         if name.lower() in STANDARD_TAGS:
             raise ValueError(f"tag {name!r} is set by acs-platform itself; standard tags: {', '.join(STANDARD_TAGS)}")
         if not name or len(name) > rules.TAG_NAME_MAX or rules.TAG_NAME_FORBIDDEN.search(name):
-            raise ValueError(
-                f"tag name {name!r} must be 1 to {rules.TAG_NAME_MAX} characters without < > % & \\ ? /"
-            )
+            raise ValueError(f"tag name {name!r} must be 1 to {rules.TAG_NAME_MAX} characters without < > % & \\ ? /")
         if len(value) > rules.TAG_VALUE_MAX:
             raise ValueError(f"tag {name!r} has a value longer than {rules.TAG_VALUE_MAX} characters")
     return tags
@@ -92,16 +91,14 @@ Role = Annotated[str, AfterValidator(_role)]
 
 
 class ConfigModel(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 
 class RoleAssignmentConfig(ConfigModel):
     principal_id: Guid
     principal_type: Literal[rules.PRINCIPAL_TYPES]  # type: ignore[valid-type]
     role: Role  # a built-in role name, a role definition GUID, or a role definition id
-    description: Optional[NonEmpty] = None
+    description: NonEmpty | None = None
 
     @property
     def role_definition_guid(self) -> str:
@@ -180,4 +177,4 @@ class StackConfig(ConfigModel):
     def tags_for(self, extra: dict[str, str]) -> dict[str, str]:
         """A taggable resource's tags: the stack's, its own, then the standard ones, which win."""
         standard = (self.environment, self.owner, self.cost_center, "acs-platform")
-        return {**self.tags, **extra, **dict(zip(STANDARD_TAGS, standard))}
+        return {**self.tags, **extra, **dict(zip(STANDARD_TAGS, standard, strict=True))}

@@ -35,7 +35,10 @@ def test_each_assignment_is_scoped_to_its_own_acs_resource(prod_plan):
         assert sources(assignment, "scope") == [service(prod_plan, name).urn]
         assert sources(assignment, "roleDefinitionId") == [service(prod_plan, name).urn]
         assert assignment.inputs["principalType"] == "Group"
-        assert assignment.inputs["description"] == f"Communication and Email Service Owner on {name}, granted by acs-platform"
+        assert (
+            assignment.inputs["description"]
+            == f"Communication and Email Service Owner on {name}, granted by acs-platform"
+        )
 
 
 def test_the_role_definition_is_in_the_subscription_of_the_scope():
@@ -57,7 +60,12 @@ def test_the_assignment_name_is_a_guid_stable_for_scope_principal_and_role():
 def test_a_configured_description_and_role_by_guid_are_used(tmp_path):
     config = minimal_config(
         roleAssignments=[
-            {"principalId": PRINCIPAL, "principalType": "ServicePrincipal", "role": OWNER_ROLE, "description": "sender app"}
+            {
+                "principalId": PRINCIPAL,
+                "principalType": "ServicePrincipal",
+                "role": OWNER_ROLE,
+                "description": "sender app",
+            }
         ]
     )
     plan = plan_config(tmp_path, config)

@@ -55,8 +55,14 @@ def test_public_network_access_is_passed_through(tmp_path):
     ("identities", "expected"),
     [
         ({}, {"type": "SystemAssigned"}),
-        ({"userAssignedResourceIds": [UAMI]}, {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": [UAMI]}),
-        ({"systemAssigned": False, "userAssignedResourceIds": [UAMI]}, {"type": "UserAssigned", "userAssignedIdentities": [UAMI]}),
+        (
+            {"userAssignedResourceIds": [UAMI]},
+            {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": [UAMI]},
+        ),
+        (
+            {"systemAssigned": False, "userAssignedResourceIds": [UAMI]},
+            {"type": "UserAssigned", "userAssignedIdentities": [UAMI]},
+        ),
         ({"systemAssigned": False}, {"type": "None"}),
     ],
 )

@@ -96,9 +96,21 @@ BAD_INPUTS = [
     ({"acs-platform:instances": []}, "acs-platform:instances", "at least 1 item"),
     ({"acs-platform:instances": "acs-one"}, "acs-platform:instances", "should be a valid list"),
     ({"acs-platform:resourceGroup": {"name": "rg."}}, "acs-platform:resourceGroup.name", "not ending with '.'"),
-    ({"acs-platform:resourceGroup": {"name": "rg-x", "existing": "yes"}}, "acs-platform:resourceGroup.existing", "valid boolean"),
-    ({"acs-platform:monitoring": {"logRetentionDays": 7}}, "acs-platform:monitoring.logRetentionDays", "30 to 730 days"),
-    ({"acs-platform:monitoring": {"logRetentionDays": "90"}}, "acs-platform:monitoring.logRetentionDays", "valid integer"),
+    (
+        {"acs-platform:resourceGroup": {"name": "rg-x", "existing": "yes"}},
+        "acs-platform:resourceGroup.existing",
+        "valid boolean",
+    ),
+    (
+        {"acs-platform:monitoring": {"logRetentionDays": 7}},
+        "acs-platform:monitoring.logRetentionDays",
+        "30 to 730 days",
+    ),
+    (
+        {"acs-platform:monitoring": {"logRetentionDays": "90"}},
+        "acs-platform:monitoring.logRetentionDays",
+        "valid integer",
+    ),
     ({"acs-platform:monitoring": {"workspaceName": "log"}}, "acs-platform:monitoring.workspaceName", "4 to 63"),
     ({"acs-platform:protection": {"lock": "ReadOnly"}}, "acs-platform:protection.lock", "'CanNotDelete' or 'None'"),
     ({"acs-platform:protection": {"protect": "false"}}, "acs-platform:protection.protect", "valid boolean"),
@@ -197,7 +209,9 @@ class TestDuplicates:
 
     def test_user_assigned_identities_are_unique(self):
         message = only_problem(minimal_config(managedIdentities={"userAssignedResourceIds": [UAMI, UAMI.upper()]}))
-        assert message.startswith("acs-platform:instances[0].managedIdentities.userAssignedResourceIds: has the identity")
+        assert message.startswith(
+            "acs-platform:instances[0].managedIdentities.userAssignedResourceIds: has the identity"
+        )
 
 
 def test_every_error_is_reported_at_once_with_the_stack_and_its_file():

@@ -18,7 +18,6 @@ from tests.stacks import (
     REPO,
     minimal_config,
     plan_committed,
-    sources,
     write_stack,
 )
 
@@ -98,7 +97,10 @@ class TestJson:
 
     def test_urns_are_the_engines(self, prod):
         by_name = {r["name"]: r["urn"] for r in prod["resources"]}
-        assert by_name["communication"] == "urn:pulumi:prod::acs-platform::acs-platform:components:Communication::communication"
+        assert (
+            by_name["communication"]
+            == "urn:pulumi:prod::acs-platform::acs-platform:components:Communication::communication"
+        )
         assert by_name["communication-rg"] == (
             "urn:pulumi:prod::acs-platform::acs-platform:components:Communication"
             "$azure-native:resources:ResourceGroup::communication-rg"
@@ -126,18 +128,22 @@ class TestJson:
             assert inputs["identity"]["type"] in ("SystemAssigned", "SystemAssigned,UserAssigned")
             assert inputs["disableLocalAuth"] is True
             targeting = [
-                r for r in resources if r["type"] == DIAGNOSTIC_SETTING
+                r
+                for r in resources
+                if r["type"] == DIAGNOSTIC_SETTING
                 if r["propertyDependencies"].get("resourceUri") == [service["urn"]]
             ]
             assert len(targeting) == 1
             assert targeting[0]["inputs"]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
-            locks = [r for r in resources if r["type"] == LOCK if r["propertyDependencies"].get("scope") == [service["urn"]]]
+            locks = [
+                r for r in resources if r["type"] == LOCK if r["propertyDependencies"].get("scope") == [service["urn"]]
+            ]
             assert [lock["inputs"]["level"] for lock in locks] == ["CanNotDelete"]
 
     def test_outputs_per_instance(self, prod):
         instances = prod["outputs"]["instances"]
         assert set(instances) == {"acs-contoso-prod-eu", "acs-contoso-prod-us"}
-        for name, output in instances.items():
+        for output in instances.values():
             assert set(output) == {"resourceId", "hostName", "dataLocation", "principalId"}
         assert instances["acs-contoso-prod-us"]["dataLocation"] == "United States"
         assert prod["outputs"]["resourceGroupName"] == "rg-acs-prod"
@@ -175,7 +181,10 @@ class TestErrors:
         write_stack(tmp_path, "broken", {**minimal_config(), "acs-platform:tier": "qa"})
         result = subprocess.run(
             [sys.executable, "-m", "preflight", "plan", "--stack", "broken", "--stacks-dir", str(tmp_path)],
-            cwd=REPO, capture_output=True, text=True, check=False,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert result.returncode == 2
         assert "acs-platform:tier: 'qa' is not allowed; allowed: 'dev' or 'prod'" in result.stderr
