@@ -53,13 +53,18 @@ class PlannedResource:
         }
 
 
-def in_tree_order(resources: list[PlannedResource]) -> list[PlannedResource]:
-    """Parents before their children, siblings by type and name: the same plan reads the same."""
+def children_by_parent(resources: list[PlannedResource]) -> dict[str | None, list[PlannedResource]]:
+    """Each resource under its parent's URN, in the order given; top-level ones under None."""
     urns = {r.urn for r in resources}
     children: dict[str | None, list[PlannedResource]] = {}
     for resource in resources:
-        parent = resource.parent if resource.parent in urns else None
-        children.setdefault(parent, []).append(resource)
+        children.setdefault(resource.parent if resource.parent in urns else None, []).append(resource)
+    return children
+
+
+def in_tree_order(resources: list[PlannedResource]) -> list[PlannedResource]:
+    """Parents before their children, siblings by type and name: the same plan reads the same."""
+    children = children_by_parent(resources)
     ordered: list[PlannedResource] = []
 
     def visit(parent: str | None) -> None:

@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from .plan import UNKNOWN, Plan, PlannedResource
+from .plan import UNKNOWN, Plan, PlannedResource, children_by_parent
 
 # The inputs worth a line in the tree, per resource type. The JSON plan has all of them.
 KEY_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -55,9 +55,7 @@ def _settings(resource: PlannedResource, names: dict[str, str]) -> list[str]:
 
 def render_tree(plan: Plan) -> str:
     names = {r.urn: r.name for r in plan.resources}
-    children: dict[str | None, list[PlannedResource]] = {}
-    for resource in plan.resources:  # already in tree order
-        children.setdefault(resource.parent if resource.parent in names else None, []).append(resource)
+    children = children_by_parent(plan.resources)  # the plan is in tree order already
 
     lines = [f"Plan of stack {plan.stack!r} ({plan.project}), offline: Pulumi mocks, no Azure calls", ""]
 
