@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from google.protobuf import struct_pb2
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
@@ -37,6 +38,9 @@ class PlannedResource:
     protect: bool
     replace_on_changes: list[str] = field(default_factory=list)  # inputs whose change replaces
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)  # input key -> URNs
+    # The inputs as the SDK sent them, secrets and unknowns marked but not redacted: what the
+    # engine hands a policy pack. Never printed.
+    wire_inputs: struct_pb2.Struct = field(default_factory=struct_pb2.Struct, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -59,6 +59,7 @@ def _planned(urn: str, request) -> PlannedResource:
         protect=request.protect,
         replace_on_changes=list(request.replaceOnChanges),
         property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items() if v.urns},
+        wire_inputs=request.object,
     )
 
 

@@ -1,0 +1,134 @@
+"""The security baseline of an ACS resource."""
+
+from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
+
+from stackconfig.azure_rules import PUBLIC_NETWORK_ACCESS
+
+from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
+from .resource_types import ACS, DIAGNOSTIC_SETTING, LOCK
+
+SECURITY_BASELINE = (
+    "https://learn.microsoft.com/security/benchmark/azure/baselines/azure-communication-services-security-baseline"
+)
+LOCKS_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources"
+LOGS_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/analytics/enable-logging"
+
+
+def _name(args: ResourceValidationArgs) -> str:
+    return label(args.name, args.props, "communicationServiceName")
+
+
+@resource_rule(
+    name="acs-local-auth-disabled",
+    description="ACS resources have local authentication (access keys) disabled: Microsoft Entra ID only.",
+    types=[ACS],
+    severity=Severity.HIGH,
+    remediation="Set disableLocalAuth: true and give applications an Entra ID identity with an ACS role.",
+    url=SECURITY_BASELINE,
+    builtin="fc264132-db9c-4302-bb7d-3994c36461fe",
+)
+def local_auth_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    disabled = known(args.props, "disableLocalAuth")
+    if disabled is not True and disabled is not UNKNOWN:
+        report(f"{_name(args)}: local authentication is enabled; keys and connection strings work.")
+
+
+@resource_rule(
+    name="acs-managed-identity",
+    description="ACS resources use a managed identity.",
+    types=[ACS],
+    severity=Severity.MEDIUM,
+    remediation="Give the resource a system-assigned identity, a user-assigned one, or both.",
+    url=SECURITY_BASELINE,
+    builtin="bcff6755-335b-484d-b435-d1161db39cdc",
+)
+def managed_identity(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    identity_type = known(args.props, "identity", "type")
+    if identity_type is UNKNOWN:
+        return
+    if identity_type in (None, "None"):
+        report(f"{_name(args)}: has no managed identity.")
+
+
+@resource_rule(
+    name="acs-public-network-access",
+    description="ACS resources allow public network access only as the stack allows.",
+    types=[ACS],
+    severity=Severity.MEDIUM,
+    remediation="Set publicNetworkAccess to one of the values the stack allows.",
+    url=SECURITY_BASELINE,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowed": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(PUBLIC_NETWORK_ACCESS)},
+                "default": list(PUBLIC_NETWORK_ACCESS),
+            }
+        }
+    ),
+)
+def public_network_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    # ARM's default when the property is not sent is Enabled.
+    access = known(args.props, "publicNetworkAccess") or "Enabled"
+    allowed = list(args.get_config()["allowed"])
+    if access is not UNKNOWN and access not in allowed:
+        report(f"{_name(args)}: publicNetworkAccess is {access!r}; allowed: {', '.join(allowed)}.")
+
+
+def _targeting(args: StackValidationArgs, type_token: str, key: str) -> dict[str, list]:
+    """For each resource URN, the resources of `type_token` whose input `key` comes from it."""
+    found: dict[str, list] = {}
+    for resource in of_type(args.resources, type_token):
+        for source in sourced_from(resource, key):
+            found.setdefault(source.urn, []).append(resource)
+    return found
+
+
+def _sends_all_logs(setting) -> bool:
+    logs = known(setting.props, "logs")
+    if logs is UNKNOWN:
+        return True  # cannot judge in a preview; a deployment will show it
+    return (
+        any(
+            known(entry, "enabled") is True
+            and (known(entry, "categoryGroup") == "allLogs" or known(entry, "category") == "allLogs")
+            for entry in logs or []
+        )
+        and known(setting.props, "workspaceId") is not None
+    )
+
+
+@stack_rule(
+    name="acs-diagnostic-logs",
+    description="Every ACS resource sends all its resource logs to Log Analytics through a diagnostic setting.",
+    severity=Severity.MEDIUM,
+    remediation="Add a diagnostic setting on the ACS resource with the allLogs category group enabled and a "
+    "Log Analytics workspace as destination.",
+    url=LOGS_DOC,
+    builtin="acbb9698-46bd-4800-89da-e3473c4ab10d",
+)
+def diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
+    settings = _targeting(args, DIAGNOSTIC_SETTING, "resourceUri")
+    for service in of_type(args.resources, ACS):
+        if not any(_sends_all_logs(s) for s in settings.get(service.urn, [])):
+            name = label(service.name, service.props, "communicationServiceName")
+            report(f"{name}: no diagnostic setting sends allLogs to a Log Analytics workspace.", service.urn)
+
+
+@stack_rule(
+    name="acs-delete-lock",
+    description="Every ACS resource has a CanNotDelete management lock.",
+    severity=Severity.HIGH,
+    remediation="Set acs-platform:protection.lock to CanNotDelete (the prod tier's default).",
+    url=LOCKS_DOC,
+)
+def delete_lock(args: StackValidationArgs, report: ReportViolation) -> None:
+    locks = _targeting(args, LOCK, "scope")
+    for service in of_type(args.resources, ACS):
+        levels = [known(lock.props, "level") for lock in locks.get(service.urn, [])]
+        if "CanNotDelete" not in levels and UNKNOWN not in levels:
+            name = label(service.name, service.props, "communicationServiceName")
+            report(f"{name}: no CanNotDelete lock.", service.urn)
+
+
+POLICIES = [local_auth_disabled, managed_identity, public_network_access, diagnostic_logs, delete_lock]

@@ -1,0 +1,7 @@
+"""Every policy of the pack, in one list: the pack and the tests both start here."""
+
+from . import acs_baseline, regional, tagging
+
+PACK_NAME = "acs-platform"
+
+POLICIES = [*regional.POLICIES, *acs_baseline.POLICIES, *tagging.POLICIES]

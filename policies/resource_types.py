@@ -1,0 +1,18 @@
+"""The azure-native type tokens the policies judge."""
+
+ACS = "azure-native:communication:CommunicationService"
+EMAIL_SERVICE = "azure-native:communication:EmailService"
+EMAIL_DOMAIN = "azure-native:communication:Domain"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+LOCK = "azure-native:authorization:ManagementLockByScope"
+KEY_VAULT = "azure-native:keyvault:Vault"
+KEY_VAULT_SECRET = "azure-native:keyvault:Secret"
+SYSTEM_TOPIC = "azure-native:eventgrid:SystemTopic"
+SYSTEM_TOPIC_SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+
+# Event Grid system topics whose source is an ACS resource are global, like ACS itself.
+ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"

@@ -1,0 +1,139 @@
+"""How a rule is declared: metadata every policy carries, and reads that survive a preview.
+
+During a preview, what Azure assigns on creation (ids, host names) is unknown, and reading it
+from `args.props` raises. `known()` reads a value or says it is unknown, so a rule judges what
+it can and never fails on what only a deployment can tell. References between resources are
+judged through `property_dependencies`, which are known in every preview.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()  # a value only known once the resource is deployed
+ABSENT = None
+
+
+def known(props: Mapping[str, Any], *path: str) -> Any:
+    """The value at `path`, None when absent, or UNKNOWN when a preview cannot know it yet."""
+    value: Any = props
+    try:
+        for key in path:
+            if not isinstance(value, Mapping) or key not in value:
+                return ABSENT
+            value = value[key]
+    except UnknownValueError:
+        return UNKNOWN
+    return value
+
+
+def azure_policy(definition_id: str) -> PolicyComplianceFramework:
+    """The Azure Policy built-in that the rule agrees with."""
+    return PolicyComplianceFramework(
+        name="Azure Policy built-in",
+        reference=f"/providers/Microsoft.Authorization/policyDefinitions/{definition_id}",
+    )
+
+
+def _metadata(
+    name: str,
+    description: str,
+    severity: Severity,
+    remediation: str,
+    url: str,
+    builtin: str | None,
+    config_schema: PolicyConfigSchema | None,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": description,
+        "severity": severity,
+        "remediation_steps": remediation,
+        "url": url,
+        "framework": azure_policy(builtin) if builtin else None,
+        "config_schema": config_schema,
+        # The pack's default; each stack's policy config file sets the level it needs.
+        "enforcement_level": EnforcementLevel.MANDATORY,
+    }
+
+
+def resource_rule(
+    *,
+    name: str,
+    description: str,
+    types: Iterable[str] | None,
+    severity: Severity,
+    remediation: str,
+    url: str,
+    builtin: str | None = None,
+    config_schema: PolicyConfigSchema | None = None,
+) -> Callable[[Callable[[ResourceValidationArgs, ReportViolation], None]], ResourceValidationPolicy]:
+    """A resource policy whose check runs for resources of `types` (None: every resource)."""
+    wanted = frozenset(types) if types is not None else None
+
+    def declare(check: Callable[[ResourceValidationArgs, ReportViolation], None]) -> ResourceValidationPolicy:
+        def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+            if wanted is None or args.resource_type in wanted:
+                check(args, report)
+
+        return ResourceValidationPolicy(
+            validate=validate,
+            **_metadata(name, description, severity, remediation, url, builtin, config_schema),
+        )
+
+    return declare
+
+
+def stack_rule(
+    *,
+    name: str,
+    description: str,
+    severity: Severity,
+    remediation: str,
+    url: str,
+    builtin: str | None = None,
+    config_schema: PolicyConfigSchema | None = None,
+) -> Callable[[Callable[[StackValidationArgs, ReportViolation], None]], StackValidationPolicy]:
+    """A stack policy: it sees every resource with its parent and dependencies."""
+
+    def declare(check: Callable[[StackValidationArgs, ReportViolation], None]) -> StackValidationPolicy:
+        return StackValidationPolicy(
+            validate=check,
+            **_metadata(name, description, severity, remediation, url, builtin, config_schema),
+        )
+
+    return declare
+
+
+def of_type(resources: Iterable[PolicyResource], type_token: str) -> list[PolicyResource]:
+    return [r for r in resources if r.resource_type == type_token]
+
+
+def sourced_from(resource: PolicyResource, key: str) -> list[PolicyResource]:
+    """The resources the input `key` of `resource` is computed from."""
+    return list(resource.property_dependencies.get(key, []))
+
+
+def label(resource_name: str, props: Mapping[str, Any], name_key: str) -> str:
+    """The Azure name of a resource when known, else its Pulumi name: for messages."""
+    azure_name = known(props, name_key)
+    return azure_name if isinstance(azure_name, str) else resource_name

@@ -1,0 +1,75 @@
+"""Resources written by hand, judged by the real policy pack through its gRPC service.
+
+A fixture is a resource as the engine would hand it to the pack: a type, a name and inputs, with
+secrets and unknowns marked. `judge` puts the fixtures in one plan and runs `preflight`'s
+analyzer over it, so every test goes through pulumi_policy exactly as `pulumi preview` does.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
+
+from preflight.analyzer import CheckResult, Violation, analyze
+from preflight.plan import Plan, PlannedResource
+from preflight.policy_config import PolicySetting
+
+UNKNOWN = rpc.UNKNOWN  # a value Azure assigns on creation: unknown in a preview
+STACK_URN = "urn:pulumi:test::fixture::pulumi:pulumi:Stack::fixture-test"
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """A value the program marked as a Pulumi secret, as it travels to the pack."""
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def urn(type_token: str, name: str) -> str:
+    return f"urn:pulumi:test::fixture::{type_token}::{name}"
+
+
+def fixture(
+    type_token: str,
+    name: str,
+    inputs: dict[str, Any],
+    *,
+    property_dependencies: dict[str, list[str]] | None = None,
+    protect: bool = False,
+) -> PlannedResource:
+    """A resource under the stack. `property_dependencies` maps an input to the URNs it comes from."""
+    wire = struct_pb2.Struct()
+    wire.update(inputs)
+    deps = property_dependencies or {}
+    return PlannedResource(
+        urn=urn(type_token, name),
+        type=type_token,
+        name=name,
+        parent=STACK_URN,
+        custom=True,
+        inputs={},
+        dependencies=sorted({u for urns in deps.values() for u in urns}),
+        protect=protect,
+        property_dependencies=deps,
+        wire_inputs=wire,
+    )
+
+
+def judge(resources: list[PlannedResource], config: dict[str, Any] | None = None) -> CheckResult:
+    """The pack's verdicts on `resources`, with `config` in the policy config file's format."""
+    stack = PlannedResource(STACK_URN, "pulumi:pulumi:Stack", "fixture-test", None, False, {}, [], False)
+    plan = Plan(project="fixture", stack="test", resources=[stack, *resources], outputs={})
+    settings = {
+        key: PolicySetting(value, {})
+        if isinstance(value, str)
+        else PolicySetting(value.get("enforcementLevel"), {k: v for k, v in value.items() if k != "enforcementLevel"})
+        for key, value in (config or {"all": "mandatory"}).items()
+    }
+    return analyze(plan, settings, Path("fixture-policy-config.json"))
+
+
+def violations_of(result: CheckResult, policy: str, resource_name: str | None = None) -> list[Violation]:
+    return [
+        v
+        for v in result.violations
+        if v.policy == policy and (resource_name is None or v.resource_name == resource_name)
+    ]
