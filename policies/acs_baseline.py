@@ -4,8 +4,8 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 
 from stackconfig.azure_rules import PUBLIC_NETWORK_ACCESS
 
-from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
 from .resource_types import ACS, DIAGNOSTIC_SETTING, LOCK
+from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
 
 SECURITY_BASELINE = (
     "https://learn.microsoft.com/security/benchmark/azure/baselines/azure-communication-services-security-baseline"

@@ -6,8 +6,8 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 
 from stackconfig.azure_rules import DATA_LOCATIONS
 
-from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
 from .resource_types import ACS, ACS_TOPIC_TYPE, EMAIL_DOMAIN, EMAIL_SERVICE, SYSTEM_TOPIC
+from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
 
 DATA_RESIDENCY_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/privacy"
 REGIONS_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/regional-availability"

@@ -4,7 +4,6 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 
 from stackconfig.model import STANDARD_TAGS
 
-from .support import UNKNOWN, known, resource_rule
 from .resource_types import (
     ACS,
     EMAIL_SERVICE,
@@ -15,6 +14,7 @@ from .resource_types import (
     USER_ASSIGNED_IDENTITY,
     WORKSPACE,
 )
+from .support import UNKNOWN, known, resource_rule
 
 # Types that take tags, whether or not the program sent any: a missing `tags` input is a finding.
 TAGGABLE = [
