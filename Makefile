@@ -1,16 +1,27 @@
 # The two commands of the README: `make plan` (the dev plan, offline) and `make test`.
 # Each creates .venv from the locked requirements on its first run, and again when they change.
+# `make check` runs the policy gate on every stack, as pull requests do.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 STACK ?= dev
+STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
-.PHONY: plan test lint lock clean
+.PHONY: plan check test lint bench lock clean
 
 plan: $(INSTALLED)
 	$(BIN)/python -m preflight plan --stack $(STACK)
+
+# Every stack is checked, even after one fails, so one run shows all that is wrong.
+check: $(INSTALLED)
+	@status=0; for stack in $(STACKS); do \
+		$(BIN)/python -m preflight check --stack $$stack || status=1; \
+	done; exit $$status
+
+bench: $(INSTALLED)
+	$(BIN)/python bench/check_bench.py
 
 test: lint
 	$(BIN)/python -m pytest

@@ -4,8 +4,9 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 
 from stackconfig.azure_rules import PUBLIC_NETWORK_ACCESS
 
-from .resource_types import ACS, DIAGNOSTIC_SETTING, LOCK
-from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
+from .diagnostics import diagnostic_settings_by_target, enables_logs
+from .resource_types import ACS, LOCK
+from .support import UNKNOWN, known, label, of_type, resource_rule, stack_rule, targeting
 
 SECURITY_BASELINE = (
     "https://learn.microsoft.com/security/benchmark/azure/baselines/azure-communication-services-security-baseline"
@@ -75,29 +76,6 @@ def public_network_access(args: ResourceValidationArgs, report: ReportViolation)
         report(f"{_name(args)}: publicNetworkAccess is {access!r}; allowed: {', '.join(allowed)}.")
 
 
-def _targeting(args: StackValidationArgs, type_token: str, key: str) -> dict[str, list]:
-    """For each resource URN, the resources of `type_token` whose input `key` comes from it."""
-    found: dict[str, list] = {}
-    for resource in of_type(args.resources, type_token):
-        for source in sourced_from(resource, key):
-            found.setdefault(source.urn, []).append(resource)
-    return found
-
-
-def _sends_all_logs(setting) -> bool:
-    logs = known(setting.props, "logs")
-    if logs is UNKNOWN:
-        return True  # cannot judge in a preview; a deployment will show it
-    return (
-        any(
-            known(entry, "enabled") is True
-            and (known(entry, "categoryGroup") == "allLogs" or known(entry, "category") == "allLogs")
-            for entry in logs or []
-        )
-        and known(setting.props, "workspaceId") is not None
-    )
-
-
 @stack_rule(
     name="acs-diagnostic-logs",
     description="Every ACS resource sends all its resource logs to Log Analytics through a diagnostic setting.",
@@ -108,9 +86,11 @@ def _sends_all_logs(setting) -> bool:
     builtin="acbb9698-46bd-4800-89da-e3473c4ab10d",
 )
 def diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
-    settings = _targeting(args, DIAGNOSTIC_SETTING, "resourceUri")
+    settings = diagnostic_settings_by_target(args)
     for service in of_type(args.resources, ACS):
-        if not any(_sends_all_logs(s) for s in settings.get(service.urn, [])):
+        # Log Analytics is where the built-in wants them: a setting without a workspace does not count.
+        to_workspace = [s for s in settings.get(service.urn, []) if known(s.props, "workspaceId") is not None]
+        if not any(enables_logs(s, ("allLogs",)) for s in to_workspace):
             name = label(service.name, service.props, "communicationServiceName")
             report(f"{name}: no diagnostic setting sends allLogs to a Log Analytics workspace.", service.urn)
 
@@ -123,7 +103,7 @@ def diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
     url=LOCKS_DOC,
 )
 def delete_lock(args: StackValidationArgs, report: ReportViolation) -> None:
-    locks = _targeting(args, LOCK, "scope")
+    locks = targeting(args.resources, LOCK, "scope")
     for service in of_type(args.resources, ACS):
         levels = [known(lock.props, "level") for lock in locks.get(service.urn, [])]
         if "CanNotDelete" not in levels and UNKNOWN not in levels:

@@ -1,7 +1,15 @@
 """Every policy of the pack, in one list: the pack and the tests both start here."""
 
-from . import acs_baseline, regional, tagging
+from . import acs_baseline, credentials, email_baseline, eventgrid_baseline, keyvault_baseline, regional, tagging
 
 PACK_NAME = "acs-platform"
 
-POLICIES = [*regional.POLICIES, *acs_baseline.POLICIES, *tagging.POLICIES]
+POLICIES = [
+    *regional.POLICIES,
+    *acs_baseline.POLICIES,
+    *tagging.POLICIES,
+    *keyvault_baseline.POLICIES,
+    *eventgrid_baseline.POLICIES,
+    *email_baseline.POLICIES,
+    *credentials.POLICIES,
+]

@@ -124,6 +124,20 @@ def stack_rule(
     return declare
 
 
+def number(value: Any) -> float | None:
+    """A JSON number (protobuf sends every number as a float); None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def shown(value: Any) -> str:
+    """A value for a message: 3.0 (as protobuf sends 3) shows as 3."""
+    if (n := number(value)) is not None and n.is_integer():
+        return str(int(n))
+    return repr(value)
+
+
 def of_type(resources: Iterable[PolicyResource], type_token: str) -> list[PolicyResource]:
     return [r for r in resources if r.resource_type == type_token]
 
@@ -131,6 +145,16 @@ def of_type(resources: Iterable[PolicyResource], type_token: str) -> list[Policy
 def sourced_from(resource: PolicyResource, key: str) -> list[PolicyResource]:
     """The resources the input `key` of `resource` is computed from."""
     return list(resource.property_dependencies.get(key, []))
+
+
+def targeting(resources: Iterable[PolicyResource], type_token: str, key: str) -> dict[str, list[PolicyResource]]:
+    """For each resource URN, the resources of `type_token` whose input `key` comes from it:
+    the diagnostic settings watching it (resourceUri), the locks on it (scope)."""
+    found: dict[str, list[PolicyResource]] = {}
+    for resource in of_type(resources, type_token):
+        for source in sourced_from(resource, key):
+            found.setdefault(source.urn, []).append(resource)
+    return found
 
 
 def label(resource_name: str, props: Mapping[str, Any], name_key: str) -> str:

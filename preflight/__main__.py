@@ -1,7 +1,12 @@
-"""python -m preflight plan --stack STACK [--format text|json] [--out FILE]
+"""python -m preflight plan|check --stack STACK [--format FORMAT] [--out FILE]
 
-Exit codes: 0 the plan was made; 2 the configuration or the command line is wrong; 1 the
-program failed for another reason (its traceback is printed: that is a bug to fix).
+plan:  what the stack would create, from the real program under Pulumi's mocks.
+check: the plan judged by the policy pack, through its own analyzer, as `pulumi preview
+       --policy-pack policies --policy-pack-config policies/config/STACK.json` would judge it.
+
+Exit codes: 0 done (check: no mandatory violation); 1 check found a mandatory violation, or the
+program failed for another reason (its traceback is printed: a bug to fix); 2 the configuration,
+a stack file, the policy config or the command line is wrong.
 """
 
 import argparse
@@ -10,38 +15,78 @@ from pathlib import Path
 
 from stackconfig import ConfigError
 
-from .render import render_json, render_tree
+from . import render
+from .analyzer import PACK_DIR, CheckResult, PolicyPackError, analyze
+from .policy_config import PolicyConfigError, load_policy_config
+from .report import render_json, render_text
+from .report_markdown import render_markdown
+from .report_sarif import render_sarif
 from .runner import plan_stack
-from .stacks import StackFileError, load_project
+from .stacks import Project, StackFileError, load_project
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+POLICY_CONFIG_DIR = PACK_DIR / "config"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m preflight", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    plan = commands.add_parser("plan", help="show what a stack would create, offline")
-    plan.add_argument("--stack", required=True, help="the stack: Pulumi.<stack>.yaml")
-    plan.add_argument("--format", choices=("text", "json"), default="text")
-    plan.add_argument("--out", type=Path, help="write the plan to this file instead of stdout")
-    plan.add_argument("--stacks-dir", type=Path, help="where the Pulumi.<stack>.yaml files are (default: the project)")
+    for name, formats, summary in (
+        ("plan", ("text", "json"), "show what a stack would create, offline"),
+        ("check", ("text", "json", "sarif", "markdown"), "check a stack's plan against the policy pack, offline"),
+    ):
+        command = commands.add_parser(name, help=summary)
+        command.add_argument("--stack", required=True, help="the stack: Pulumi.<stack>.yaml")
+        command.add_argument("--format", choices=formats, default="text")
+        command.add_argument("--out", type=Path, help="write to this file instead of stdout")
+        command.add_argument(
+            "--stacks-dir", type=Path, help="where the Pulumi.<stack>.yaml files are (default: the project)"
+        )
+        command.add_argument(
+            "--project-dir", type=Path, default=PROJECT_ROOT, help="the Pulumi project (default: this one)"
+        )
+    commands.choices["check"].add_argument(
+        "--policy-config", type=Path, help="the policy config file (default: policies/config/<stack>.json)"
+    )
     return parser
+
+
+def _check(project: Project, args: argparse.Namespace) -> tuple[CheckResult, str]:
+    plan = plan_stack(project, args.stack)  # first: an unknown stack is the error to report
+    config_path = args.policy_config or POLICY_CONFIG_DIR / f"{args.stack}.json"
+    result = analyze(plan, load_policy_config(config_path), config_path)
+    renderers = {
+        "text": render_text,
+        "json": render_json,
+        "markdown": render_markdown,
+        "sarif": lambda r: render_sarif(r, project.stack_file(args.stack), project.root),
+    }
+    return result, renderers[args.format](result)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    code = EXIT_OK
     try:
-        plan = plan_stack(load_project(PROJECT_ROOT, args.stacks_dir), args.stack)
-    except (StackFileError, ConfigError) as exc:
+        project = load_project(args.project_dir.resolve(), args.stacks_dir)
+        if args.command == "check":
+            result, text = _check(project, args)
+            code = EXIT_FAILED if result.mandatory else EXIT_OK
+        else:
+            plan = plan_stack(project, args.stack)
+            text = render.render_json(plan) if args.format == "json" else render.render_tree(plan)
+    except (StackFileError, ConfigError, PolicyConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    text = render_json(plan) if args.format == "json" else render_tree(plan)
+    except PolicyPackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return EXIT_OK
+    return code
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+import yaml
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -56,12 +57,20 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class Remediation:
+    policy: str
+    urn: str
+    resource_name: str
+
+
+@dataclass(frozen=True)
 class CheckResult:
     plan: Plan
     pack_name: str
     pack_version: str
     policies: list[PolicyMeta]
     violations: list[Violation]
+    remediations: list[Remediation] = field(default_factory=list)  # inputs a policy rewrote
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -142,12 +151,14 @@ def analyze(
         remediating = any(s.enforcement_level == "remediate" for s in settings.values())
         diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []
         analyzed: list[tuple[PlannedResource, struct_pb2.Struct]] = []
+        remediations: list[Remediation] = []
         for resource in plan.resources:
             properties = _properties(resource)
             if remediating:
                 for remediation in pack.Remediate(_request(resource, properties)).remediations:
                     if remediation.HasField("properties"):
                         properties = remediation.properties
+                        remediations.append(Remediation(remediation.policyName, resource.urn, resource.name))
             for diagnostic in pack.Analyze(_request(resource, properties)).diagnostics:
                 # The engine files what a resource policy reports under the resource analyzed.
                 diagnostic.urn = diagnostic.urn or resource.urn
@@ -190,4 +201,10 @@ def analyze(
         (_violation(d, plan) for d in diagnostics),
         key=lambda v: (v.enforcement_level != "mandatory", v.policy, v.urn or "", v.message),
     )
-    return CheckResult(plan, info.name, info.version, policies, violations)
+    return CheckResult(plan, info.name, _pack_version(pack_dir) or info.version, policies, violations, remediations)
+
+
+def _pack_version(pack_dir: Path) -> str | None:
+    """The CLI takes the version from PulumiPolicy.yaml over the one the pack reports."""
+    manifest = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8")) or {}
+    return str(manifest["version"]) if "version" in manifest else None

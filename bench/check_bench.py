@@ -1,0 +1,93 @@
+"""How long `preflight check` takes, and where the time goes.
+
+For the dev and prod stacks and a generated stack of 100 ACS instances, it measures in one run:
+- wall: `python -m preflight check --stack S --format json` as a fresh process, as CI runs it;
+- program: running the Pulumi program under mocks (plan_stack), in-process;
+- policies: starting the pack and evaluating every policy on the plan (analyze), in-process;
+- floor: a fresh interpreter importing what those need and nothing else.
+Each figure is the median of --repeat runs. Compare figures within one run: the machine is shared.
+
+    .venv/bin/python bench/check_bench.py [--repeat 5]
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from preflight.analyzer import analyze  # noqa: E402
+from preflight.policy_config import load_policy_config  # noqa: E402
+from preflight.runner import plan_stack  # noqa: E402
+from preflight.stacks import load_project  # noqa: E402
+
+FLOOR_IMPORTS = (
+    "import pulumi, pulumi_policy, pydantic, yaml, jsonschema, grpc; "
+    "import pulumi_azure_native.communication, pulumi_azure_native.monitor, "
+    "pulumi_azure_native.operationalinsights, pulumi_azure_native.authorization, pulumi_azure_native.resources"
+)
+
+
+def generated_stack(directory: Path, instances: int) -> None:
+    config = {
+        "azure-native:location": "westeurope",
+        "acs-platform:tier": "prod",
+        "acs-platform:owner": "platform-team@contoso.com",
+        "acs-platform:costCenter": "CC-4711",
+        "acs-platform:instances": [
+            {"name": f"acs-bench-{i:03d}", "dataLocation": "Europe" if i % 2 else "United States"}
+            for i in range(instances)
+        ],
+    }
+    (directory / "Pulumi.bench100.yaml").write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def median(repeat: int, action) -> float:
+    return statistics.median(timed(action) for _ in range(repeat))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    repeat = parser.parse_args().repeat
+    policy_config = ROOT / "policies" / "config" / "prod.json"
+    with tempfile.TemporaryDirectory() as scratch:
+        generated_stack(Path(scratch), 100)
+        cases = {"dev": (None, ROOT / "policies" / "config" / "dev.json"), "prod": (None, policy_config)}
+        cases["bench100"] = (Path(scratch), policy_config)
+        floor = median(repeat, lambda: subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True))
+        print(f"floor (fresh interpreter, imports only): {floor:.2f} s   repeat={repeat}")
+        print(f"{'stack':<10}{'resources':>10}{'wall s':>9}{'program s':>11}{'policies s':>12}{'ms/resource':>13}")
+        for stack, (stacks_dir, config_path) in cases.items():
+            project = load_project(ROOT, stacks_dir)
+            command = [sys.executable, "-m", "preflight", "check", "--stack", stack, "--format", "json"]
+            command += ["--policy-config", str(config_path)]
+            if stacks_dir:
+                command += ["--stacks-dir", str(stacks_dir)]
+            wall = median(repeat, lambda c=command: subprocess.run(c, cwd=ROOT, capture_output=True, check=False))
+            plan = plan_stack(project, stack)
+            program = median(repeat, lambda p=project, s=stack: plan_stack(p, s))
+            settings = load_policy_config(config_path)
+            policies = median(repeat, lambda p=plan, c=settings, f=config_path: analyze(p, c, f))
+            count = len(plan.resources)
+            print(
+                f"{stack:<10}{count:>10}{wall:>9.2f}{program:>11.2f}{policies:>12.2f}"
+                f"{1000 * (program + policies) / count:>13.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

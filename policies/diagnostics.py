@@ -1,0 +1,47 @@
+"""Diagnostic settings: which resource each one watches, and whether it sends the logs asked for.
+
+A setting watches the resource its `resourceUri` comes from: the property dependency is known in
+every preview, where the id itself is not. Entries only a deployment can show count as sending,
+so a preview never reports what it cannot see.
+"""
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from pulumi_policy import PolicyResource, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
+
+from .resource_types import DIAGNOSTIC_SETTING
+from .support import UNKNOWN, known, targeting
+
+
+def diagnostic_settings_by_target(args: StackValidationArgs) -> dict[str, list[PolicyResource]]:
+    """For each resource URN, the diagnostic settings whose resourceUri comes from it."""
+    return targeting(args.resources, DIAGNOSTIC_SETTING, "resourceUri")
+
+
+def _entries(value: Any) -> list[Mapping[str, Any]] | object:
+    """The log entries of a setting, or UNKNOWN when a preview cannot list them."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    try:
+        return list(value or [])
+    except UnknownValueError:
+        return UNKNOWN
+
+
+def enables_logs(setting: PolicyResource, groups: Collection[str], categories: Collection[str] = ()) -> bool:
+    """Whether `setting` enables a log entry of one of `groups` (category groups) or `categories`."""
+    entries = _entries(known(setting.props, "logs"))
+    if entries is UNKNOWN:
+        return True  # cannot judge in a preview; a deployment will show it
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            return True  # an entry only known once deployed
+        enabled = known(entry, "enabled")
+        group, category = known(entry, "categoryGroup"), known(entry, "category")
+        if UNKNOWN in (enabled, group, category):
+            return True
+        if enabled is True and (group in groups or category in categories):
+            return True
+    return False

@@ -1,0 +1,71 @@
+"""Email domains: no tracking of recipients, and no custom domain linked before it is verified.
+
+Linking a domain to an ACS resource (`linkedDomains`) works only once the domain is verified
+(Domain, SPF, DKIM, DKIM2 records); Azure otherwise refuses the deployment with
+InvalidLinkedDomains. An Azure-managed domain is verified on creation and may be linked directly.
+A customer-managed one (domainManagement "CustomerManaged" or "CustomerManagedInExchangeOnline")
+must be linked through a verification step.
+
+That step has no resource type yet (no IaC tool automates the verification; see FACTS.md), so
+`email-custom-domain-verified` judges only where the ACS resource's `linkedDomains` come from,
+through its property dependencies: if they are computed from a customer-managed Domain resource
+itself (its id passed straight in), that is a violation; if they come from any other resource,
+such as a verification resource that outputs the domain's id once it is verified, the rule
+passes. A domain id written into the program as a literal string has no property dependency and
+cannot be judged here.
+"""
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
+
+from .resource_types import ACS, EMAIL_DOMAIN
+from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
+
+ENGAGEMENT_DOC = (
+    "https://learn.microsoft.com/azure/communication-services/quickstarts/email/enable-user-engagement-tracking"
+)
+CUSTOM_DOMAIN_DOC = (
+    "https://learn.microsoft.com/azure/communication-services/quickstarts/email/add-custom-verified-domains"
+)
+
+AZURE_MANAGED = "AzureManaged"
+
+
+@resource_rule(
+    name="email-engagement-tracking-disabled",
+    description="Email domains do not track whether recipients open mails or click links.",
+    types=[EMAIL_DOMAIN],
+    severity=Severity.MEDIUM,
+    remediation="Leave userEngagementTracking unset or set it to 'Disabled'. Tracking adds a pixel and rewrites "
+    "links in every mail: enable it only with a privacy review and the recipients' consent.",
+    url=ENGAGEMENT_DOC,
+)
+def engagement_tracking_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    tracking = known(args.props, "userEngagementTracking")
+    if tracking not in (None, UNKNOWN, "Disabled"):
+        name = label(args.name, args.props, "domainName")
+        report(f"{name}: user engagement tracking is {tracking!r}; opens and clicks of recipients are tracked.")
+
+
+@stack_rule(
+    name="email-custom-domain-verified",
+    description="No customer-managed email domain is linked to an ACS resource without going through verification.",
+    severity=Severity.HIGH,
+    remediation="Link a custom domain through its verification step: publish its verification records in DNS, "
+    "verify Domain, SPF, DKIM and DKIM2, and take the id for linkedDomains from the resource that completes the "
+    "verification, not from the Domain resource. Until then, link only the AzureManagedDomain.",
+    url=CUSTOM_DOMAIN_DOC,
+)
+def custom_domain_verified(args: StackValidationArgs, report: ReportViolation) -> None:
+    for service in of_type(args.resources, ACS):
+        for domain in of_type(sourced_from(service, "linkedDomains"), EMAIL_DOMAIN):
+            management = known(domain.props, "domainManagement")
+            if management in (AZURE_MANAGED, UNKNOWN, None):
+                continue
+            report(
+                f"{label(service.name, service.props, 'communicationServiceName')}: links the {management} domain "
+                f"{label(domain.name, domain.props, 'domainName')} directly; it must be verified first.",
+                service.urn,
+            )
+
+
+POLICIES = [engagement_tracking_disabled, custom_domain_verified]
