@@ -121,8 +121,8 @@ def _request(resource: PlannedResource, properties: struct_pb2.Struct) -> analyz
     )
 
 
-def _violation(diagnostic: analyzer_pb2.AnalyzeDiagnostic, plan: Plan) -> Violation:
-    resource = plan.by_urn().get(diagnostic.urn)
+def _violation(diagnostic: analyzer_pb2.AnalyzeDiagnostic, resources: dict[str, PlannedResource]) -> Violation:
+    resource = resources.get(diagnostic.urn)
     # pulumi_policy prefixes the policy's description to every message.
     message = diagnostic.message.removeprefix(diagnostic.description).strip() or diagnostic.description
     return Violation(
@@ -197,8 +197,9 @@ def analyze(
         )
         for p in sorted(info.policies, key=lambda p: p.name)
     ]
+    resources = plan.by_urn()
     violations = sorted(
-        (_violation(d, plan) for d in diagnostics),
+        (_violation(d, resources) for d in diagnostics),
         key=lambda v: (v.enforcement_level != "mandatory", v.policy, v.urn or "", v.message),
     )
     return CheckResult(plan, info.name, _pack_version(pack_dir) or info.version, policies, violations, remediations)
