@@ -1,13 +1,19 @@
 """acs-platform: Azure Communication Services for one environment, from its stack configuration."""
 
+from datetime import UTC, datetime
+
 import pulumi
 
 from components.access import Access, AccessArgs, RoleAssignmentArgs
 from components.communication import AcsInstanceArgs, Communication, CommunicationArgs
+from components.credentials import Credentials, CredentialsArgs, InstanceCredentialArgs, secret_name
+from components.events import Events, EventsArgs, InstanceEventsArgs, topic_name
+from components.keyvault import KeyVault, KeyVaultArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.protection import Protection, ProtectionArgs
+from keyrotation.schedule import RotationSchedule
 from stackconfig import load_stack_config
-from stackconfig.roles import role_display_name
+from stackconfig.roles import KEY_VAULT_SECRETS_USER, role_display_name
 
 # The whole configuration is validated before any resource is declared.
 config = load_stack_config()
@@ -37,6 +43,62 @@ communication = Communication(
 )
 service_ids = {name: service.id for name, service in communication.services.items()}
 
+key_vault = KeyVault(
+    "keyvault",
+    KeyVaultArgs(
+        name=config.key_vault.name,
+        resource_group_name=communication.resource_group_name,
+        location=config.location,
+        tenant_id=config.tenant_id,
+        soft_delete_retention_days=config.key_vault.soft_delete_retention_days,
+        purge_protection=config.key_vault.purge_protection,
+        allowed_ip_ranges=config.key_vault.allowed_ip_ranges,
+        allowed_subnet_ids=config.key_vault.allowed_subnet_ids,
+        tags=stack_tags,
+        protect=config.protection.protect,
+    ),
+)
+
+# Keys rotate by the schedule: the generation changes only on a due date, never with the clock.
+schedule = RotationSchedule(config.key_rotation.start_date, config.key_rotation.period_days)
+today = datetime.now(UTC).date()
+extra_rotations = config.key_rotation.extra_rotations
+generations = {
+    instance.name: schedule.generation(today, extra_rotations.get(instance.name, 0))
+    for instance in config.instances
+    if not instance.disable_local_auth  # with Entra ID only, there is no key to keep or rotate
+}
+if generations:
+    Credentials(
+        "credentials",
+        CredentialsArgs(
+            vault_name=key_vault.vault_name,
+            resource_group_name=communication.resource_group_name,
+            instances=[
+                InstanceCredentialArgs(name, service_ids[name], generation, schedule.expires(generation))
+                for name, generation in generations.items()
+            ],
+            tags=stack_tags,
+        ),
+    )
+
+with_events = [i for i in config.instances if i.events]
+events = (
+    Events(
+        "events",
+        EventsArgs(
+            resource_group_name=communication.resource_group_name,
+            location=config.location,
+            dead_letter_account_name=config.dead_letter_storage.account_name,
+            instances=[InstanceEventsArgs(i.name, service_ids[i.name], i.events.subscriptions) for i in with_events],
+            tags=stack_tags,
+        ),
+    )
+    if with_events
+    else None
+)
+topics = events.topics if events else {}
+
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
@@ -45,7 +107,11 @@ monitoring = Monitoring(
         workspace_name=config.monitoring.workspace_name,
         retention_in_days=config.monitoring.log_retention_days,
         tags=stack_tags,
-        targets=service_ids,
+        targets={
+            **service_ids,
+            f"keyvault-{config.key_vault.name}": key_vault.vault.id,
+            **{f"topic-{name}": topic.id for name, topic in topics.items()},
+        },
         protect=config.protection.protect,
     ),
 )
@@ -65,6 +131,7 @@ role_assignments = [
         scope_key=instance.name,
         scope_id=service_ids[instance.name],
         principal_id=assignment.principal_id,
+        principal_key=assignment.principal_id,
         principal_type=assignment.principal_type,
         role_definition_guid=assignment.role_definition_guid,
         description=assignment.description
@@ -72,20 +139,40 @@ role_assignments = [
     )
     for instance in config.instances
     for assignment in instance.role_assignments
+] + [
+    RoleAssignmentArgs(
+        scope_key=config.key_vault.name,
+        scope_id=key_vault.vault.id,
+        principal_id=user.principal_id,
+        principal_key=user.principal_id,
+        principal_type=user.principal_type,
+        role_definition_guid=KEY_VAULT_SECRETS_USER,
+        description=f"Key Vault Secrets User on {config.key_vault.name}, granted by acs-platform",
+    )
+    for user in config.key_vault.secrets_users
 ]
 if role_assignments:
     Access("access", AccessArgs(assignments=role_assignments))
 
 pulumi.export("resourceGroupName", communication.resource_group_name)
 pulumi.export("logAnalyticsWorkspaceId", monitoring.workspace.id)
+pulumi.export("keyVaultName", key_vault.vault_name)
+pulumi.export("keyVaultUri", key_vault.vault.properties.vault_uri)
 pulumi.export(
     "instances",
     {
         name: {
-            "resourceId": service.id,
-            "hostName": service.host_name,
-            "dataLocation": service.data_location,
-            "principalId": service.identity.apply(lambda identity: identity.principal_id if identity else None),
+            key: value
+            for key, value in {
+                "resourceId": service.id,
+                "hostName": service.host_name,
+                "dataLocation": service.data_location,
+                "principalId": service.identity.apply(lambda identity: identity.principal_id if identity else None),
+                # Where the connection string is, never what it is; None where apps must use Entra ID.
+                "connectionStringSecret": secret_name(name) if name in generations else None,
+                "eventTopic": topic_name(name) if name in topics else None,
+            }.items()
+            if value is not None
         }
         for name, service in communication.services.items()
     },

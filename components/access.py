@@ -16,7 +16,8 @@ ASSIGNMENT_NAMESPACE = uuid.UUID("6f1c2a52-4f0e-4b8e-9d0a-5d3f2c1b7a10")
 class RoleAssignmentArgs:
     scope_key: str  # a short, stable name of the scope, such as the ACS instance name
     scope_id: pulumi.Input[str]  # the resource id the role is granted on
-    principal_id: str
+    principal_id: pulumi.Input[str]  # known from config, or a managed identity Azure creates
+    principal_key: str  # a stable name for the principal: its id when known, else what owns it
     principal_type: str
     role_definition_guid: str
     description: str
@@ -28,7 +29,7 @@ class AccessArgs:
 
 
 def assignment_name(assignment: RoleAssignmentArgs) -> str:
-    key = f"{assignment.scope_key}/{assignment.principal_id.lower()}/{assignment.role_definition_guid}"
+    key = f"{assignment.scope_key}/{assignment.principal_key.lower()}/{assignment.role_definition_guid}"
     return str(uuid.uuid5(ASSIGNMENT_NAMESPACE, key))
 
 

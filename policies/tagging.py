@@ -2,7 +2,7 @@
 
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity
 
-from stackconfig.model import STANDARD_TAGS
+from stackconfig.fields import STANDARD_TAGS
 
 from .resource_types import (
     ACS,

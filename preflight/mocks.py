@@ -53,7 +53,7 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mocks_: mocks.Mocks):
         super().__init__(mocks_)
         self.registrations: list[tuple[str, Any]] = []  # (urn, RegisterResourceRequest)
-        self.outputs: dict[str, Any] = {}  # urn -> registered outputs
+        self.outputs: dict[str, Any] = {}  # urn -> registered outputs, as sent
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
@@ -61,5 +61,5 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
     def RegisterResourceOutputs(self, request):
-        self.outputs[request.urn] = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+        self.outputs[request.urn] = request.outputs
         return super().RegisterResourceOutputs(request)

@@ -20,6 +20,42 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "azure-native:monitor:DiagnosticSetting": ("name", "resourceUri", "workspaceId", "logs", "metrics"),
     "azure-native:authorization:ManagementLockByScope": ("lockName", "level", "scope"),
     "azure-native:authorization:RoleAssignment": ("description", "principalType", "principalId", "scope"),
+    "azure-native:keyvault:Vault": (
+        "vaultName",
+        "location",
+        "properties.enableRbacAuthorization",
+        "properties.enableSoftDelete",
+        "properties.softDeleteRetentionInDays",
+        "properties.enablePurgeProtection",
+        "properties.publicNetworkAccess",
+        "properties.networkAcls.defaultAction",
+    ),
+    "azure-native:keyvault:Secret": (
+        "secretName",
+        "vaultName",
+        "properties.value",
+        "properties.contentType",
+        "properties.attributes.expires",
+    ),
+    "pulumi-python:dynamic/keyrotation:AcsKeyRotation": ("communicationServiceId", "generation"),
+    "azure-native:eventgrid:SystemTopic": ("systemTopicName", "location", "topicType", "source", "identity.type"),
+    "azure-native:eventgrid:SystemTopicEventSubscription": (
+        "eventSubscriptionName",
+        "filter.includedEventTypes",
+        "destination.endpointType",
+        "destination.endpointUrl",
+        "deliveryWithResourceIdentity.destination.endpointType",
+        "deadLetterWithResourceIdentity.deadLetterDestination.blobContainerName",
+        "retryPolicy",
+    ),
+    "azure-native:storage:StorageAccount": (
+        "accountName",
+        "location",
+        "enableHttpsTrafficOnly",
+        "minimumTlsVersion",
+        "allowBlobPublicAccess",
+        "allowSharedKeyAccess",
+    ),
 }
 
 

@@ -11,8 +11,8 @@ import runpy
 import sys
 
 import pulumi
-from google.protobuf import empty_pb2
-from pulumi.runtime import mocks, rpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime import mocks
 from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
@@ -46,15 +46,20 @@ def _run_program(project: Project, stack: str) -> RecordingMonitor:
     return monitor
 
 
+def _visible(struct: struct_pb2.Struct) -> dict:
+    """Values as sent, with each secret and unknown marked where it is: Pulumi's own deserializer
+    would mark a whole object secret for one secret field, hiding what is not secret."""
+    return redact({k: v for k, v in json_format.MessageToDict(struct).items() if not k.startswith("__")})
+
+
 def _planned(urn: str, request) -> PlannedResource:
-    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
     return PlannedResource(
         urn=urn,
         type=request.type,
         name=request.name,
         parent=request.parent or None,
         custom=request.custom,
-        inputs=redact(inputs),
+        inputs=_visible(request.object),  # internal keys, like a dynamic provider's code, left out
         dependencies=list(request.dependencies),
         protect=request.protect,
         replace_on_changes=list(request.replaceOnChanges),
@@ -75,5 +80,5 @@ def plan_stack(project: Project, stack: str) -> Plan:
         project=project.name,
         stack=stack,
         resources=resources,
-        outputs=redact(monitor.outputs.get(stack_urn, {})),
+        outputs=_visible(monitor.outputs[stack_urn]) if stack_urn in monitor.outputs else {},
     )

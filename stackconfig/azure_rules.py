@@ -66,3 +66,96 @@ LOCK_LEVELS: tuple[str, ...] = ("CanNotDelete", "None")
 TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 TAG_NAME_MAX = 512
 TAG_VALUE_MAX = 256
+
+# Key Vault: 3 to 24 letters, digits and single hyphens, starting with a letter, not ending with '-'.
+KEY_VAULT_NAME = re.compile(r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
+KEY_VAULT_NAME_RULE = "3 to 24 letters, digits and single hyphens, starting with a letter and not ending with '-'"
+SOFT_DELETE_RETENTION_DAYS = (7, 90)
+
+# Storage account: 3 to 24 lower-case letters and digits, globally unique.
+STORAGE_ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
+STORAGE_ACCOUNT_NAME_RULE = "3 to 24 lower-case letters and digits"
+
+# An IPv4 address or CIDR range, as Key Vault firewall rules take them.
+IPV4_RANGE = re.compile(r"^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:/(?:3[0-2]|[12]?\d))?$")
+IPV4_RANGE_RULE = "an IPv4 address or CIDR range such as 203.0.113.0/24"
+
+ARM_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]+/providers/[\w.]+/[\w-]+/[^/].*$", re.ASCII
+)
+ARM_ID_RULE = "an Azure resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/<namespace>/<type>/<name>"
+
+# Event Grid event subscription names: 3 to 64 letters, digits and hyphens.
+EVENT_SUBSCRIPTION_NAME = re.compile(r"^[A-Za-z0-9-]{3,64}$")
+EVENT_SUBSCRIPTION_NAME_RULE = "3 to 64 letters, digits and hyphens"
+MAX_DELIVERY_ATTEMPTS = (1, 30)
+EVENT_TIME_TO_LIVE_MINUTES = (1, 1440)
+DELIVERY_SCHEMAS: tuple[str, ...] = ("EventGridSchema", "CloudEventSchemaV1_0")
+
+# The events ACS publishes to Event Grid (azure-eventgrid's SystemEventNames, Microsoft.Communication.*).
+ACS_EVENT_TYPES: tuple[str, ...] = tuple(
+    f"Microsoft.Communication.{name}"
+    for name in (
+        "AdvancedMessageDeliveryStatusUpdated",
+        "AdvancedMessageReceived",
+        "CallEnded",
+        "CallParticipantAdded",
+        "CallParticipantRemoved",
+        "CallStarted",
+        "ChatAzureBotCommandReceivedInThread",
+        "ChatMemberAddedToThreadWithUser",
+        "ChatMemberRemovedFromThreadWithUser",
+        "ChatMessageDeleted",
+        "ChatMessageDeletedInThread",
+        "ChatMessageEdited",
+        "ChatMessageEditedInThread",
+        "ChatMessageReceived",
+        "ChatMessageReceivedInThread",
+        "ChatParticipantAddedToThreadWithUser",
+        "ChatParticipantRemovedFromThreadWithUser",
+        "ChatThreadCreated",
+        "ChatThreadCreatedWithUser",
+        "ChatThreadDeleted",
+        "ChatThreadParticipantAdded",
+        "ChatThreadParticipantRemoved",
+        "ChatThreadPropertiesUpdated",
+        "ChatThreadPropertiesUpdatedPerUser",
+        "ChatThreadWithUserDeleted",
+        "ChatTypingIndicatorReceivedInThread",
+        "EmailDeliveryReportReceived",
+        "EmailEngagementTrackingReportReceived",
+        "IncomingCall",
+        "RecordingFileStatusUpdated",
+        "RouterJobCancelled",
+        "RouterJobClassificationFailed",
+        "RouterJobClassified",
+        "RouterJobClosed",
+        "RouterJobCompleted",
+        "RouterJobDeleted",
+        "RouterJobExceptionTriggered",
+        "RouterJobQueued",
+        "RouterJobReceived",
+        "RouterJobSchedulingFailed",
+        "RouterJobUnassigned",
+        "RouterJobWaitingForActivation",
+        "RouterJobWorkerSelectorsExpired",
+        "RouterWorkerDeleted",
+        "RouterWorkerDeregistered",
+        "RouterWorkerOfferAccepted",
+        "RouterWorkerOfferDeclined",
+        "RouterWorkerOfferExpired",
+        "RouterWorkerOfferIssued",
+        "RouterWorkerOfferRevoked",
+        "RouterWorkerRegistered",
+        "RouterWorkerUpdated",
+        "SMSDeliveryReportReceived",
+        "SMSReceived",
+        "UserDisconnected",
+    )
+)
+
+# Advanced filter operators, by what they compare against.
+STRING_LIST_OPERATORS = ("StringIn", "StringNotIn", "StringBeginsWith", "StringEndsWith", "StringContains")
+NUMBER_LIST_OPERATORS = ("NumberIn", "NumberNotIn")
+NUMBER_OPERATORS = ("NumberGreaterThan", "NumberGreaterThanOrEquals", "NumberLessThan", "NumberLessThanOrEquals")
+PRESENCE_OPERATORS = ("IsNotNull", "IsNullOrUndefined")

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 NAMESPACE = "acs-platform"
 # Keys of the model that live outside the project's namespace.
-FOREIGN_KEYS = {"location": "azure-native:location"}
+FOREIGN_KEYS = {"location": "azure-native:location", "tenantId": "azure-native:tenantId"}
 
 
 class ConfigError(pulumi.RunError):

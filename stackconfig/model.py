@@ -5,93 +5,34 @@ model forbids unknown keys and is strict about types, so a typo or a quoted bool
 that names the key rather than a default that silently applies.
 """
 
-from collections.abc import Callable
+import hashlib
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
+from .events import EventsConfig
+from .fields import (
+    STANDARD_TAGS,
+    AcsName,
+    ConfigModel,
+    DataLocation,
+    Guid,
+    NonEmpty,
+    Region,
+    ResourceGroupName,
+    Role,
+    Tags,
+    UserAssignedIdentityId,
+    WorkspaceName,
+    between,
+    matching,
+    unique_by,
+)
 from .roles import role_definition_guid
+from .secrets import KeyRotationConfig, KeyVaultConfig
 from .tiers import TIERS
-
-
-def _matching(pattern, rule: str):
-    def check(value: str) -> str:
-        if not pattern.match(value):
-            raise ValueError(f"must be {rule}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _between(low: int, high: int, unit: str):
-    def check(value: int) -> int:
-        if not low <= value <= high:
-            raise ValueError(f"must be {low} to {high} {unit}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _data_location(value: str) -> str:
-    if value in rules.DATA_LOCATIONS:
-        return value
-    near = [d for d in rules.DATA_LOCATIONS if d.lower() == value.lower()]
-    hint = f" (did you mean {near[0]!r}? data locations are case-sensitive)" if near else ""
-    raise ValueError(f"is not an ACS data location{hint}; allowed: {', '.join(rules.DATA_LOCATIONS)}")
-
-
-def _role(value: str) -> str:
-    role_definition_guid(value)  # raises ValueError naming what is accepted
-    return value
-
-
-# Set from their own keys (acs-platform:environment, owner, costCenter) on every resource.
-STANDARD_TAGS = ("environment", "owner", "cost-center", "managed-by")
-
-
-def _tags(tags: dict[str, str]) -> dict[str, str]:
-    for name, value in tags.items():
-        if name.lower() in STANDARD_TAGS:
-            raise ValueError(f"tag {name!r} is set by acs-platform itself; standard tags: {', '.join(STANDARD_TAGS)}")
-        if not name or len(name) > rules.TAG_NAME_MAX or rules.TAG_NAME_FORBIDDEN.search(name):
-            raise ValueError(f"tag name {name!r} must be 1 to {rules.TAG_NAME_MAX} characters without < > % & \\ ? /")
-        if len(value) > rules.TAG_VALUE_MAX:
-            raise ValueError(f"tag {name!r} has a value longer than {rules.TAG_VALUE_MAX} characters")
-    return tags
-
-
-def _unique_by(what: str, key: Callable[[Any], str] = str):
-    def check(items: list) -> list:
-        seen: set[str] = set()
-        for item in items:
-            # Azure resource names and ids compare case-insensitively.
-            value = key(item).lower()
-            if value in seen:
-                raise ValueError(f"has {what} {key(item)!r} more than once")
-            seen.add(value)
-        return items
-
-    return AfterValidator(check)
-
-
-NonEmpty = Annotated[str, Field(min_length=1)]
-AcsName = Annotated[str, _matching(rules.ACS_NAME, rules.ACS_NAME_RULE)]
-DataLocation = Annotated[str, AfterValidator(_data_location)]
-Guid = Annotated[str, _matching(rules.GUID, "a GUID such as 00000000-0000-0000-0000-000000000000")]
-Region = Annotated[str, _matching(rules.REGION_NAME, rules.REGION_NAME_RULE)]
-ResourceGroupName = Annotated[str, _matching(rules.RESOURCE_GROUP_NAME, rules.RESOURCE_GROUP_NAME_RULE)]
-WorkspaceName = Annotated[str, _matching(rules.WORKSPACE_NAME, rules.WORKSPACE_NAME_RULE)]
-UserAssignedIdentityId = Annotated[
-    str, _matching(rules.USER_ASSIGNED_IDENTITY_ID, rules.USER_ASSIGNED_IDENTITY_ID_RULE)
-]
-Tags = Annotated[dict[str, str], AfterValidator(_tags)]
-Role = Annotated[str, AfterValidator(_role)]
-
-
-class ConfigModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 
 class RoleAssignmentConfig(ConfigModel):
@@ -107,7 +48,7 @@ class RoleAssignmentConfig(ConfigModel):
 
 class ManagedIdentitiesConfig(ConfigModel):
     system_assigned: bool = True
-    user_assigned_resource_ids: Annotated[list[UserAssignedIdentityId], _unique_by("the identity")] = []
+    user_assigned_resource_ids: Annotated[list[UserAssignedIdentityId], unique_by("the identity")] = []
 
 
 class InstanceConfig(ConfigModel):
@@ -118,9 +59,10 @@ class InstanceConfig(ConfigModel):
     managed_identities: ManagedIdentitiesConfig = ManagedIdentitiesConfig()
     role_assignments: Annotated[
         list[RoleAssignmentConfig],
-        _unique_by("the assignment (principalId, role)", lambda a: f"{a.principal_id}, {a.role_definition_guid}"),
+        unique_by("the assignment (principalId, role)", lambda a: f"{a.principal_id}, {a.role_definition_guid}"),
     ] = []
     tags: Tags = {}
+    events: EventsConfig | None = None  # Event Grid subscriptions to this instance's events
 
 
 class ResourceGroupConfig(ConfigModel):
@@ -130,7 +72,7 @@ class ResourceGroupConfig(ConfigModel):
 
 class MonitoringConfig(ConfigModel):
     workspace_name: WorkspaceName
-    log_retention_days: Annotated[int, _between(*rules.LOG_RETENTION_DAYS, "days")]
+    log_retention_days: Annotated[int, between(*rules.LOG_RETENTION_DAYS, "days")]
 
 
 class ProtectionConfig(ConfigModel):
@@ -138,10 +80,24 @@ class ProtectionConfig(ConfigModel):
     protect: bool = True  # Pulumi `protect` on the resources whose loss loses data
 
 
+def _global_name(prefix: str, stack: str, data: dict[str, Any], length: int, separator: str) -> str:
+    """A default for a globally unique name: the stack's name and a hash of tenant and stack, so
+    two organisations' `prod` stacks do not ask for the same vault or storage account name."""
+    digest = hashlib.sha256(f"{data.get('tenantId')}/{stack}".encode()).hexdigest()[:6]
+    slug = re.sub("[^a-z0-9]+", separator, stack.lower()).strip("-")
+    room = length - len(prefix) - len(separator) - len(digest)
+    return f"{prefix}{slug[:room].rstrip('-')}{separator}{digest}"
+
+
+class DeadLetterStorageConfig(ConfigModel):
+    account_name: Annotated[str, matching(rules.STORAGE_ACCOUNT_NAME, rules.STORAGE_ACCOUNT_NAME_RULE)]
+
+
 class StackConfig(ConfigModel):
-    """Everything under the `acs-platform:` namespace, plus `azure-native:location`."""
+    """Everything under the `acs-platform:` namespace, plus `azure-native:location` and `:tenantId`."""
 
     location: Region
+    tenant_id: Guid  # the Entra ID tenant of the Key Vault
     tier: Literal[tuple(TIERS)]  # type: ignore[valid-type]
     environment: NonEmpty
     owner: NonEmpty
@@ -150,7 +106,26 @@ class StackConfig(ConfigModel):
     resource_group: ResourceGroupConfig
     monitoring: MonitoringConfig
     protection: ProtectionConfig
-    instances: Annotated[list[InstanceConfig], Field(min_length=1), _unique_by("the name", lambda i: i.name)]
+    instances: Annotated[list[InstanceConfig], Field(min_length=1), unique_by("the name", lambda i: i.name)]
+    key_vault: KeyVaultConfig
+    key_rotation: KeyRotationConfig = KeyRotationConfig()
+    dead_letter_storage: DeadLetterStorageConfig
+
+    @field_validator("key_vault")
+    @classmethod
+    def _prod_keeps_purge_protection(cls, vault: KeyVaultConfig, info: ValidationInfo) -> KeyVaultConfig:
+        if info.data.get("tier") == "prod" and not vault.purge_protection:
+            raise ValueError("purgeProtection is always on in prod: a purged vault loses every secret at once")
+        return vault
+
+    @field_validator("key_rotation")
+    @classmethod
+    def _rotations_name_instances(cls, rotation: KeyRotationConfig, info: ValidationInfo) -> KeyRotationConfig:
+        names = [i.name for i in info.data.get("instances", [])]
+        unknown = sorted(set(rotation.extra_rotations) - set(names))
+        if names and unknown:
+            raise ValueError(f"extraRotations names {', '.join(unknown)}; instances: {', '.join(names)}")
+        return rotation
 
     @model_validator(mode="before")
     @classmethod
@@ -167,6 +142,11 @@ class StackConfig(ConfigModel):
             "resourceGroup": {"name": f"rg-acs-{stack}"},
             "monitoring": {"workspaceName": f"log-acs-{stack}", "logRetentionDays": tier.log_retention_days},
             "protection": {"lock": tier.lock},
+            "keyVault": {
+                "name": _global_name("kv-acs-", stack, data, 24, "-"),
+                "purgeProtection": tier.purge_protection,
+            },
+            "deadLetterStorage": {"accountName": _global_name("stacsdl", stack, data, 24, "")},
         }
         for section, defaults in section_defaults.items():
             given = data.get(section, {})

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 class TierDefaults:
     lock: str  # management lock on every ACS resource and the resource group
     log_retention_days: int  # Log Analytics retention
+    purge_protection: bool  # Key Vault purge protection: irreversible, so dev may leave it off
 
 
 TIERS: dict[str, TierDefaults] = {
-    "dev": TierDefaults(lock="None", log_retention_days=30),
-    "prod": TierDefaults(lock="CanNotDelete", log_retention_days=365),
+    "dev": TierDefaults(lock="None", log_retention_days=30, purge_protection=False),
+    "prod": TierDefaults(lock="CanNotDelete", log_retention_days=365, purge_protection=True),
 }

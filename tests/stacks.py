@@ -20,6 +20,7 @@ LOCK = "azure-native:authorization:ManagementLockByScope"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
 PRINCIPAL = "5b1d1c1e-6a0e-4c4b-9d55-0f3c2a7e9e01"
+TENANT = "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c"
 UAMI = (
     "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-identities"
     "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-acs-sender"
@@ -30,6 +31,7 @@ def minimal_config(tier: str = "dev", **instance: Any) -> dict[str, Any]:
     """The smallest valid stack configuration, one instance, with `instance` keys on top."""
     return {
         "azure-native:location": "westeurope",
+        "azure-native:tenantId": TENANT,
         "acs-platform:tier": tier,
         "acs-platform:owner": "platform-team@contoso.com",
         "acs-platform:costCenter": "CC-4711",

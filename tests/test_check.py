@@ -53,10 +53,13 @@ def test_the_committed_prod_stack_passes_with_no_violation(capsys):
     assert json.loads(out)["violations"] == []
 
 
-def test_the_committed_dev_stack_passes_with_its_relaxation_as_advice(capsys):
+def test_the_committed_dev_stack_passes_with_its_relaxations_as_advice(capsys):
     code, out, _ = check(capsys, "dev")
     assert code == 0
-    assert as_triples(json.loads(out)) == [("advisory", "acs-local-auth-disabled", "communication-acs-contoso-dev-eu")]
+    assert as_triples(json.loads(out)) == [
+        ("advisory", "acs-local-auth-disabled", "communication-acs-contoso-dev-eu"),
+        ("advisory", "keyvault-purge-protection", "keyvault-vault"),
+    ]
 
 
 def test_the_clean_fixture_has_no_violation(capsys):

@@ -183,13 +183,13 @@ class TestUnknownKeys:
     def test_an_unknown_key_in_the_namespace_lists_the_keys_there(self):
         message = only_problem({**minimal_config(), "acs-platform:instanes": []})
         assert message.startswith("acs-platform:instanes: unknown key")
-        assert "costCenter, environment, instances, monitoring, owner" in message
+        assert "costCenter, deadLetterStorage, environment, instances, keyRotation, keyVault, monitoring" in message
         assert "location" not in message.split("allowed keys here:")[1].split(", ")
 
     def test_an_unknown_nested_key_lists_the_keys_of_its_object(self):
         message = only_problem(minimal_config(dataLocaton="Europe"))
         assert message.startswith("acs-platform:instances[0].dataLocaton: unknown key")
-        assert "dataLocation, disableLocalAuth, managedIdentities" in message
+        assert "dataLocation, disableLocalAuth, events, managedIdentities" in message
 
     def test_other_namespaces_are_not_ours_to_judge(self):
         validate({**minimal_config(), "azure-native:subscriptionId": "anything", "pulumi:tags": "{}"})

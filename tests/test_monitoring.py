@@ -28,9 +28,10 @@ def test_log_retention_and_workspace_name_come_from_config(tmp_path):
 
 def test_every_acs_resource_sends_all_logs_and_metrics_to_the_workspace(prod_plan):
     workspace = one(prod_plan, WORKSPACE)
-    settings = prod_plan.of_type(DIAGNOSTIC_SETTING)
+    services = {r.urn for r in prod_plan.of_type(ACS)}
+    settings = [s for s in prod_plan.of_type(DIAGNOSTIC_SETTING) if set(sources(s, "resourceUri")) & services]
     targets = sorted(source for setting in settings for source in sources(setting, "resourceUri"))
-    assert targets == sorted(r.urn for r in prod_plan.of_type(ACS))
+    assert targets == sorted(services)
     for setting in settings:
         assert sources(setting, "workspaceId") == [workspace.urn]
         assert setting.inputs["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]

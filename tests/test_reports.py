@@ -29,6 +29,7 @@ ALL_MANDATORY = {"all": PolicySetting("mandatory", {})}
 TWO_INSTANCES = """\
 config:
   azure-native:location: westeurope
+  azure-native:tenantId: 3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c
   acs-platform:tier: prod
   acs-platform:owner: platform-team@contoso.com
   acs-platform:costCenter: CC-4711

@@ -1,0 +1,255 @@
+"""ACS events through Event Grid: a system topic per instance, its subscriptions, and a
+dead-letter container for what cannot be delivered.
+
+Identities do the work, not keys: each topic has a system-assigned identity that writes dead
+letters and, where the destination supports it, delivers events, with a role on that one
+destination only.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native.eventgrid as eventgrid
+import pulumi_azure_native.storage as storage
+
+from stackconfig import roles
+from stackconfig.events import AdvancedFilterConfig, DestinationConfig, SubscriptionConfig
+
+from .access import Access, AccessArgs, RoleAssignmentArgs
+
+ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
+DEAD_LETTER_CONTAINER = "deadletters"
+IDENTITY = eventgrid.EventSubscriptionIdentityArgs(type="SystemAssigned")
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    account: storage.StorageAccount
+    container: storage.BlobContainer
+
+
+@dataclass(frozen=True)
+class InstanceEventsArgs:
+    instance: str
+    service_id: pulumi.Input[str]
+    subscriptions: Sequence[SubscriptionConfig]
+
+
+@dataclass(frozen=True)
+class EventsArgs:
+    resource_group_name: pulumi.Input[str]
+    location: str  # of the dead-letter storage account; system topics of ACS are global
+    dead_letter_account_name: str
+    instances: Sequence[InstanceEventsArgs]
+    tags: Mapping[str, str]
+
+
+def _advanced_filter(config: AdvancedFilterConfig):
+    # Each operator has its own input type in the SDK, named after it.
+    operand = {"values": config.values} if config.values is not None else {}
+    if config.value is not None:
+        operand = {"value": config.value}
+    args_type = getattr(eventgrid, f"{config.operator_type}AdvancedFilterArgs")
+    return args_type(key=config.key, operator_type=config.operator_type, **operand)
+
+
+def _sender_role(destination: DestinationConfig) -> tuple[str, str] | None:
+    """The scope and role the topic's identity needs to deliver, or None when it delivers without one."""
+    if destination.service_bus_queue:
+        return destination.service_bus_queue.resource_id, roles.SERVICE_BUS_DATA_SENDER
+    if destination.service_bus_topic:
+        return destination.service_bus_topic.resource_id, roles.SERVICE_BUS_DATA_SENDER
+    if destination.event_hub:
+        return destination.event_hub.resource_id, roles.EVENT_HUBS_DATA_SENDER
+    if destination.storage_queue:
+        queue = destination.storage_queue
+        scope = f"{queue.storage_account_id}/queueServices/default/queues/{queue.queue_name}"
+        return scope, roles.STORAGE_QUEUE_DATA_MESSAGE_SENDER
+    return None
+
+
+def _delivery(destination: DestinationConfig) -> dict:
+    """The subscription inputs for a destination: with the topic's identity where Event Grid
+    supports one (Service Bus, Storage queues, Event Hubs), directly otherwise."""
+    if destination.webhook:
+        hook = destination.webhook
+        return {
+            "destination": eventgrid.WebHookEventSubscriptionDestinationArgs(
+                endpoint_type="WebHook",
+                endpoint_url=hook.url,
+                azure_active_directory_tenant_id=hook.entra_tenant_id,
+                azure_active_directory_application_id_or_uri=hook.entra_application_id_or_uri,
+            )
+        }
+    if destination.azure_function:
+        return {
+            "destination": eventgrid.AzureFunctionEventSubscriptionDestinationArgs(
+                endpoint_type="AzureFunction", resource_id=destination.azure_function.resource_id
+            )
+        }
+    if destination.storage_queue:
+        target = eventgrid.StorageQueueEventSubscriptionDestinationArgs(
+            endpoint_type="StorageQueue",
+            resource_id=destination.storage_queue.storage_account_id,
+            queue_name=destination.storage_queue.queue_name,
+        )
+    elif destination.service_bus_queue:
+        target = eventgrid.ServiceBusQueueEventSubscriptionDestinationArgs(
+            endpoint_type="ServiceBusQueue", resource_id=destination.service_bus_queue.resource_id
+        )
+    elif destination.service_bus_topic:
+        target = eventgrid.ServiceBusTopicEventSubscriptionDestinationArgs(
+            endpoint_type="ServiceBusTopic", resource_id=destination.service_bus_topic.resource_id
+        )
+    else:
+        target = eventgrid.EventHubEventSubscriptionDestinationArgs(
+            endpoint_type="EventHub", resource_id=destination.event_hub.resource_id
+        )
+    return {
+        "delivery_with_resource_identity": eventgrid.DeliveryWithResourceIdentityArgs(
+            identity=IDENTITY, destination=target
+        )
+    }
+
+
+def topic_name(instance: str) -> str:
+    return f"evgt-{instance}"
+
+
+class Events(pulumi.ComponentResource):
+    topics: dict[str, eventgrid.SystemTopic]
+    subscriptions: dict[str, eventgrid.SystemTopicEventSubscription]
+
+    def __init__(self, name: str, args: EventsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("acs-platform:components:Events", name, None, opts)
+
+        needs_dead_letters = any(s.dead_letter for i in args.instances for s in i.subscriptions)
+        dead_letters = self._dead_letters(name, args) if needs_dead_letters else None
+
+        self.topics, self.subscriptions = {}, {}
+        for instance in args.instances:
+            topic = eventgrid.SystemTopic(
+                f"{name}-{instance.instance}",
+                system_topic_name=topic_name(instance.instance),
+                resource_group_name=args.resource_group_name,
+                location="global",  # ACS is global, so is its topic: see the README on residency
+                source=instance.service_id,
+                topic_type=ACS_TOPIC_TYPE,
+                identity=eventgrid.IdentityInfoArgs(type="SystemAssigned"),
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.topics[instance.instance] = topic
+            for subscription in instance.subscriptions:
+                grants = self._grants(name, instance.instance, topic, subscription, dead_letters)
+                self.subscriptions[f"{instance.instance}/{subscription.name}"] = self._subscription(
+                    name, instance.instance, topic, subscription, dead_letters, grants, args
+                )
+
+        self.register_outputs({"topicIds": {key: topic.id for key, topic in self.topics.items()}})
+
+    def _dead_letters(self, name: str, args: EventsArgs) -> DeadLetters:
+        account = storage.StorageAccount(
+            f"{name}-deadletters",
+            account_name=args.dead_letter_account_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            kind="StorageV2",
+            sku=storage.SkuArgs(name="Standard_LRS"),
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            allow_blob_public_access=False,
+            # Only identities write here: no account key can be used, or leaked.
+            allow_shared_key_access=False,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        container = storage.BlobContainer(
+            f"{name}-deadletters-container",
+            account_name=account.urn.apply(lambda _: args.dead_letter_account_name),
+            resource_group_name=args.resource_group_name,
+            container_name=DEAD_LETTER_CONTAINER,
+            public_access="None",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return DeadLetters(account, container)
+
+    def _grants(
+        self,
+        name: str,
+        instance: str,
+        topic: eventgrid.SystemTopic,
+        subscription: SubscriptionConfig,
+        dead_letters: DeadLetters | None,
+    ) -> Access:
+        """The roles the topic's identity needs for this subscription, each on one resource only."""
+        needed: list[tuple[pulumi.Input[str], str, str]] = []
+        if subscription.dead_letter and dead_letters is not None:
+            needed.append((dead_letters.container.id, "deadletters", roles.STORAGE_BLOB_DATA_CONTRIBUTOR))
+        sender = _sender_role(subscription.destination)
+        if sender is not None:
+            needed.append((sender[0], f"{subscription.name}-destination", sender[1]))
+        principal = topic.identity.apply(lambda identity: identity.principal_id if identity else None)
+        return Access(
+            f"{name}-{instance}-{subscription.name}-access",
+            AccessArgs(
+                assignments=[
+                    RoleAssignmentArgs(
+                        scope_key=f"{instance}-{scope_key}",
+                        scope_id=scope,
+                        principal_id=principal,
+                        principal_key=topic_name(instance),
+                        principal_type="ServicePrincipal",
+                        role_definition_guid=role,
+                        description=f"Event Grid topic {topic_name(instance)}: {subscription.name}, granted by acs-platform",
+                    )
+                    for scope, scope_key, role in needed
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _subscription(
+        self,
+        name: str,
+        instance: str,
+        topic: eventgrid.SystemTopic,
+        subscription: SubscriptionConfig,
+        dead_letters: DeadLetters | None,
+        grants: Access,
+        args: EventsArgs,
+    ) -> eventgrid.SystemTopicEventSubscription:
+        dead_letter = None
+        if subscription.dead_letter and dead_letters is not None:
+            dead_letter = eventgrid.DeadLetterWithResourceIdentityArgs(
+                identity=IDENTITY,
+                dead_letter_destination=eventgrid.StorageBlobDeadLetterDestinationArgs(
+                    endpoint_type="StorageBlob",
+                    resource_id=dead_letters.account.id,
+                    blob_container_name=DEAD_LETTER_CONTAINER,
+                ),
+            )
+        return eventgrid.SystemTopicEventSubscription(
+            f"{name}-{instance}-{subscription.name}",
+            event_subscription_name=subscription.name,
+            system_topic_name=topic.urn.apply(lambda _: topic_name(instance)),
+            resource_group_name=args.resource_group_name,
+            filter=eventgrid.EventSubscriptionFilterArgs(
+                included_event_types=list(subscription.event_types),
+                subject_begins_with=subscription.subject_begins_with,
+                subject_ends_with=subscription.subject_ends_with,
+                advanced_filters=[_advanced_filter(f) for f in subscription.advanced_filters] or None,
+            ),
+            event_delivery_schema=subscription.delivery_schema,
+            retry_policy=eventgrid.RetryPolicyArgs(
+                max_delivery_attempts=subscription.max_delivery_attempts,
+                event_time_to_live_in_minutes=subscription.event_time_to_live_minutes,
+            ),
+            dead_letter_with_resource_identity=dead_letter,
+            expiration_time_utc=subscription.expires_on.isoformat() if subscription.expires_on else None,
+            **_delivery(subscription.destination),
+            # Roles reach Event Grid a few minutes after assignment; creating the subscription after
+            # them at least keeps it from being created before they exist.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[grants]),
+        )

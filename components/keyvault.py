@@ -1,0 +1,62 @@
+"""One Key Vault per stack, for the ACS credentials: RBAC only, soft delete, purge protection,
+closed to the internet unless the stack names who may reach it."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native.keyvault as keyvault
+
+
+@dataclass(frozen=True)
+class KeyVaultArgs:
+    name: str  # global: <name>.vault.azure.net
+    resource_group_name: pulumi.Input[str]
+    location: str
+    tenant_id: str
+    soft_delete_retention_days: int
+    purge_protection: bool
+    allowed_ip_ranges: Sequence[str]  # empty, with no subnets either: public network access off
+    allowed_subnet_ids: Sequence[str]
+    tags: Mapping[str, str]
+    protect: bool  # Pulumi `protect`: deleting the vault loses every secret in it
+
+
+class KeyVault(pulumi.ComponentResource):
+    vault: keyvault.Vault
+    vault_name: pulumi.Output[str]  # known at preview, and waits for the vault
+
+    def __init__(self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("acs-platform:components:KeyVault", name, None, opts)
+
+        firewall = bool(args.allowed_ip_ranges or args.allowed_subnet_ids)
+        self.vault = keyvault.Vault(
+            f"{name}-vault",
+            vault_name=args.name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            properties=keyvault.VaultPropertiesArgs(
+                tenant_id=args.tenant_id,
+                sku=keyvault.SkuArgs(family="A", name="standard"),
+                # RBAC, not access policies: who reads a secret is a role assignment, audited like any other.
+                enable_rbac_authorization=True,
+                enable_soft_delete=True,
+                soft_delete_retention_in_days=args.soft_delete_retention_days,
+                # ARM refuses `false` here: purge protection can only be left unset or turned on.
+                enable_purge_protection=True if args.purge_protection else None,
+                public_network_access="Enabled" if firewall else "Disabled",
+                network_acls=keyvault.NetworkRuleSetArgs(
+                    default_action="Deny",
+                    bypass="AzureServices",
+                    ip_rules=[keyvault.IPRuleArgs(value=ip) for ip in args.allowed_ip_ranges],
+                    virtual_network_rules=[
+                        keyvault.VirtualNetworkRuleArgs(id=subnet) for subnet in args.allowed_subnet_ids
+                    ],
+                ),
+            ),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        self.vault_name = self.vault.urn.apply(lambda _: args.name)
+
+        self.register_outputs({"vaultId": self.vault.id, "vaultName": self.vault_name})

@@ -1,0 +1,46 @@
+"""Where ACS credentials are kept (one Key Vault per stack) and how often their keys rotate."""
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from . import azure_rules as rules
+from .fields import ConfigModel, Guid, between, matching, unique_by
+
+IpRange = Annotated[str, matching(rules.IPV4_RANGE, rules.IPV4_RANGE_RULE)]
+SubnetId = Annotated[
+    str,
+    matching(
+        re.compile(
+            r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
+            re.I,
+        ),
+        "a subnet id: /subscriptions/.../providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
+    ),
+]
+
+
+class PrincipalConfig(ConfigModel):
+    principal_id: Guid
+    principal_type: Literal[rules.PRINCIPAL_TYPES]  # type: ignore[valid-type]
+
+
+class KeyVaultConfig(ConfigModel):
+    name: Annotated[str, matching(rules.KEY_VAULT_NAME, rules.KEY_VAULT_NAME_RULE)]
+    soft_delete_retention_days: Annotated[int, between(*rules.SOFT_DELETE_RETENTION_DAYS, "days")] = 90
+    # Irreversible once on: a purge-protected vault keeps its name for the retention days after deletion.
+    purge_protection: bool
+    # Empty: public network access is disabled. Otherwise the firewall denies all but these.
+    allowed_ip_ranges: Annotated[list[IpRange], unique_by("the range")] = []
+    allowed_subnet_ids: Annotated[list[SubnetId], unique_by("the subnet")] = []
+    # Applications that read the ACS connection strings: "Key Vault Secrets User" on this vault only.
+    secrets_users: Annotated[list[PrincipalConfig], unique_by("the principal", lambda p: p.principal_id)] = []
+
+
+class KeyRotationConfig(ConfigModel):
+    start_date: Annotated[date, Field(strict=False)] = date(2026, 1, 1)
+    period_days: Annotated[int, between(1, 365, "days")] = 90
+    # "Rotate now": each increment for an instance moves its keys one rotation ahead of the schedule.
+    extra_rotations: dict[str, Annotated[int, between(0, 1000, "rotations")]] = {}
