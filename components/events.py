@@ -202,7 +202,7 @@ class Events(pulumi.ComponentResource):
                         principal_key=topic_name(instance),
                         principal_type="ServicePrincipal",
                         role_definition_guid=role,
-                        description=f"Event Grid topic {topic_name(instance)}: {subscription.name}, granted by acs-platform",
+                        description=f"{topic_name(instance)} delivers {subscription.name}, granted by acs-platform",
                     )
                     for scope, scope_key, role in needed
                 ]
