@@ -61,10 +61,9 @@ key_vault = KeyVault(
 
 # Keys rotate by the schedule: the generation changes only on a due date, never with the clock.
 schedule = RotationSchedule(config.key_rotation.start_date, config.key_rotation.period_days)
-today = datetime.now(UTC).date()
-extra_rotations = config.key_rotation.extra_rotations
+calendar = schedule.generation(datetime.now(UTC).date())
 generations = {
-    instance.name: schedule.generation(today, extra_rotations.get(instance.name, 0))
+    instance.name: calendar + config.key_rotation.extra_rotations.get(instance.name, 0)
     for instance in config.instances
     if not instance.disable_local_auth  # with Entra ID only, there is no key to keep or rotate
 }
@@ -75,7 +74,9 @@ if generations:
             vault_name=key_vault.vault_name,
             resource_group_name=communication.resource_group_name,
             instances=[
-                InstanceCredentialArgs(name, service_ids[name], generation, schedule.expires(generation))
+                # Each generation flips to the standby key, so the key in the secret is regenerated
+                # two due dates on, by the calendar, "rotate now" or not.
+                InstanceCredentialArgs(name, service_ids[name], generation, schedule.expires(calendar))
                 for name, generation in generations.items()
             ],
             tags=stack_tags,

@@ -17,7 +17,7 @@ CONTENT_TYPE = "text/plain; acs-connection-string"
 class InstanceCredentialArgs:
     instance: str
     service_id: pulumi.Input[str]
-    generation: int  # of the rotation schedule: a new generation regenerates the key it activates
+    generation: int  # of the rotation schedule: each new one regenerates the standby key and moves to it
     expires: int  # Unix seconds: when the key in the secret is regenerated, two due dates on
 
 

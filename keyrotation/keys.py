@@ -22,7 +22,7 @@ RETRY_BACKOFF_MAX = 8
 RETRY_AFTER_MAX = 60
 # azure-core retries POST only on 500, 503 and 504 without Retry-After, so a 429 or 502 without
 # it would fail at once. Both calls here are POST and both are safe to repeat: listKeys reads, and
-# regenerating the key that is about to become active again only changes a key nobody uses yet.
+# a repeated regeneration only replaces a key whose value was never handed to anyone.
 RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
 
 _RESOURCE_ID = re.compile(

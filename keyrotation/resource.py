@@ -16,7 +16,7 @@ from azure.identity import DefaultAzureCredential
 from azure.mgmt.communication import CommunicationServiceManagementClient
 
 from keyrotation.keys import acs_client, connection_string, parse_resource_id, regenerate
-from keyrotation.schedule import RotationSchedule
+from keyrotation.schedule import KEY_TYPES, RotationSchedule
 
 ClientFactory = Callable[[str, str], AbstractContextManager[CommunicationServiceManagementClient]]
 """(subscription id, ARM endpoint) -> a client for the length of a `with` block."""
@@ -30,6 +30,11 @@ _PROPERTY_NAMES = {
     "connection_string": "connectionString",
 }
 _ATTRIBUTE_NAMES = {prop: attribute for attribute, prop in _PROPERTY_NAMES.items()}
+
+
+def standby(active_key: str) -> str:
+    """The key that is not `active_key`."""
+    return next(k for k in KEY_TYPES if k != active_key)
 
 
 @contextmanager
@@ -68,22 +73,27 @@ class AcsKeyRotationProvider(pulumi.dynamic.ResourceProvider):
     def create_with(self, props: dict[str, Any], client_factory: ClientFactory) -> pulumi.dynamic.CreateResult:
         # A first deployment, or adopting an ACS resource that is already in use: the keys it has
         # are valid, so read the active one and regenerate nothing.
-        outs = self._outputs(props, rotate=False, client_factory=client_factory)
+        key = RotationSchedule.active_key(int(props["generation"]))
+        outs = self._outputs(props, key, rotate=False, client_factory=client_factory)
         return pulumi.dynamic.CreateResult(id_=props["communicationServiceId"], outs=outs)
 
     def update_with(
         self, olds: dict[str, Any], news: dict[str, Any], client_factory: ClientFactory
     ) -> pulumi.dynamic.UpdateResult:
-        # Only a later generation regenerates; an equal or lower one (a configuration rolled back)
-        # just reads: going back must never replace a key the current secret may hold. A failed
-        # update leaves the old generation in the state, so the next `pulumi up` regenerates again.
-        rotate = int(news["generation"]) > int(olds["generation"])
-        return pulumi.dynamic.UpdateResult(outs=self._outputs(news, rotate=rotate, client_factory=client_factory))
+        # A later generation, one period on or several (a missed due date, a "rotate now" on top),
+        # moves to the standby key: the one the secret does not hold. Choosing by the generation's
+        # parity instead, a jump of two would regenerate the key in use. An equal or lower
+        # generation (a configuration rolled back) just reads: going back must never replace a key
+        # the secret holds. A failed update leaves the old state, so the next run flips again.
+        if int(news["generation"]) > int(olds["generation"]):
+            key, rotate = standby(olds["activeKey"]), True
+        else:
+            key, rotate = olds["activeKey"], False
+        return pulumi.dynamic.UpdateResult(outs=self._outputs(news, key, rotate, client_factory))
 
-    def _outputs(self, props: dict[str, Any], rotate: bool, client_factory: ClientFactory) -> dict[str, Any]:
+    def _outputs(self, props: dict[str, Any], key: str, rotate: bool, client_factory: ClientFactory) -> dict[str, Any]:
         subscription, resource_group, name = parse_resource_id(props["communicationServiceId"])
         generation = int(props["generation"])  # numbers come back from the state as floats
-        key = RotationSchedule.active_key(generation)
         with client_factory(subscription, props["armEndpoint"]) as client:
             value = (regenerate if rotate else connection_string)(client, resource_group, name, key)
         return {

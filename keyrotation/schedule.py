@@ -8,9 +8,10 @@ KEY_TYPES = ("Primary", "Secondary")
 
 @dataclass(frozen=True)
 class RotationSchedule:
-    """Generation g starts on `start + g * period_days`. Its active key alternates Primary, Secondary,
-    Primary...: moving to g regenerates the key that becomes active and leaves the previous one valid
-    until g + 1, so a connection string written at g works until g + 2 starts."""
+    """Generation g starts on `start + g * period_days`. Each move to a later generation regenerates
+    the standby key and puts it in the secret, leaving the previous key valid until the move after,
+    so a connection string written in calendar generation g works until g + 2 starts. A first
+    deployment starts with the key `active_key(g)`; from then on the keys alternate."""
 
     start: dt.date
     period_days: int
@@ -31,7 +32,7 @@ class RotationSchedule:
 
     @staticmethod
     def active_key(generation: int) -> str:
-        """The key whose connection string the secret holds during `generation`."""
+        """The key a first deployment at `generation` puts in the secret."""
         return KEY_TYPES[generation % 2]
 
     def due(self, generation: int) -> dt.date:

@@ -88,7 +88,8 @@ class FakeArm:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self._server = _Server(self, context)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
+        # A daemon, so that a test that never reaches __exit__ cannot keep the interpreter alive.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -118,10 +119,10 @@ class FakeArm:
         with self._lock:
             return self._keys[_ident(subscription, resource_group, name)][key_type]
 
-    def fail_next(self, action: str, status: int, times: int = 1, retry_after: float | None = None) -> None:
-        """The next `times` calls of `action` ("listKeys" or "regenerateKey") answer `status`,
+    def fail_next(self, path_suffix: str, status: int, times: int = 1, retry_after: float | None = None) -> None:
+        """The next `times` calls of `path_suffix` ("listKeys" or "regenerateKey") answer `status`,
         with Retry-After (seconds) when given, and change nothing."""
-        self._script(action, status, times, retry_after, apply=False)
+        self._script(path_suffix, status, times, retry_after, apply=False)
 
     def apply_then_fail(self, status: int = 500, times: int = 1) -> None:
         """The next `times` regenerateKey calls regenerate the key, then answer `status`."""

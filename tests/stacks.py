@@ -74,3 +74,12 @@ def service(plan: Plan, name: str) -> PlannedResource:
 def sources(resource: PlannedResource, key: str) -> list[str]:
     """The URNs the input `key` of `resource` is computed from."""
     return resource.property_dependencies.get(key, [])
+
+
+VAULT = "azure-native:keyvault:Vault"
+SECRET = "azure-native:keyvault:Secret"
+KEY_ROTATION = "pulumi-python:dynamic/keyrotation:AcsKeyRotation"
+SYSTEM_TOPIC = "azure-native:eventgrid:SystemTopic"
+EVENT_SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+BLOB_CONTAINER = "azure-native:storage:BlobContainer"

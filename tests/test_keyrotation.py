@@ -186,6 +186,11 @@ def props(arm: FakeArm, service: str, generation: int) -> dict:
     return {"communicationServiceId": service, "generation": generation, "armEndpoint": arm.url}
 
 
+def state(arm: FakeArm, service: str, generation: int) -> dict:
+    """The inputs of a generation with what its state holds after a create: its active key."""
+    return {**props(arm, service, generation), "activeKey": RotationSchedule.active_key(generation)}
+
+
 def accesskey(connection_string: str) -> str:
     return connection_string.split(";accesskey=", 1)[1]
 
@@ -226,10 +231,24 @@ def test_each_new_generation_regenerates_exactly_the_key_that_becomes_active(arm
         assert accesskey(state["connectionString"]) == arm.key(service, rotated)
 
 
+def test_a_jump_of_several_generations_still_regenerates_the_standby_key_only(arm, service, clients):
+    provider = AcsKeyRotationProvider()
+    state = provider.create_with(props(arm, service, 4), clients).outs  # Primary in the secret
+    in_use = arm.key(service, "Primary")
+
+    state = provider.update_with(state, props(arm, service, 6), clients).outs  # a missed due date
+
+    assert arm.regenerated == ["Secondary"]
+    assert arm.key(service, "Primary") == in_use  # what apps hold keeps working
+    assert state["activeKey"] == "Secondary"
+    assert accesskey(state["connectionString"]) == arm.key(service, "Secondary")
+
+
 @pytest.mark.parametrize(("old", "new", "key_type"), [(3, 3, "Secondary"), (3.0, 3, "Secondary"), (4, 3, "Secondary")])
 def test_an_unchanged_or_lower_generation_only_reads(arm, service, clients, old, new, key_type):
     # The state hands numbers back as floats: 3.0 is the same generation as 3.
-    result = AcsKeyRotationProvider().update_with(props(arm, service, old), props(arm, service, new), clients)
+    olds = {**props(arm, service, old), "activeKey": key_type}
+    result = AcsKeyRotationProvider().update_with(olds, props(arm, service, new), clients)
 
     assert arm.calls == {"listKeys": 1}
     assert result.outs["activeKey"] == key_type
@@ -255,7 +274,7 @@ def test_a_429_with_retry_after_is_retried_after_the_time_it_asks(arm, service, 
     arm.fail_next("regenerateKey", 429, retry_after=1)
     started = time.monotonic()
 
-    result = AcsKeyRotationProvider().update_with(props(arm, service, 0), props(arm, service, 1), clients)
+    result = AcsKeyRotationProvider().update_with(state(arm, service, 0), props(arm, service, 1), clients)
 
     # Without Retry-After the first retry would come at once: the wait is the header's.
     assert time.monotonic() - started >= 0.9
@@ -267,7 +286,7 @@ def test_a_429_with_retry_after_is_retried_after_the_time_it_asks(arm, service, 
 def test_throttling_and_server_errors_without_retry_after_are_retried(arm, service, clients, status):
     arm.fail_next("regenerateKey", status)
 
-    result = AcsKeyRotationProvider().update_with(props(arm, service, 0), props(arm, service, 1), clients)
+    result = AcsKeyRotationProvider().update_with(state(arm, service, 0), props(arm, service, 1), clients)
 
     assert arm.calls["regenerateKey"] == 2
     assert accesskey(result.outs["connectionString"]) == arm.key(service, "Secondary")
@@ -281,7 +300,7 @@ def test_throttling_and_server_errors_without_retry_after_are_retried(arm, servi
             "regenerateKey",
             "regenerating",
             "Secondary",
-            lambda p, arm, s, c: p.update_with(props(arm, s, 0), props(arm, s, 1), c),
+            lambda p, arm, s, c: p.update_with(state(arm, s, 0), props(arm, s, 1), c),
         ),
     ],
 )
@@ -302,7 +321,7 @@ def test_when_retries_run_out_the_error_names_the_resource_key_and_step(
 def test_a_lost_answer_to_a_regeneration_is_retried_and_the_key_now_held_returned(arm, service, clients):
     arm.apply_then_fail(500)
 
-    result = AcsKeyRotationProvider().update_with(props(arm, service, 0), props(arm, service, 1), clients)
+    result = AcsKeyRotationProvider().update_with(state(arm, service, 0), props(arm, service, 1), clients)
 
     # The retry regenerated the key again: the answer carries the key the service holds, not the lost one.
     assert arm.regenerated == ["Secondary", "Secondary"]
@@ -378,13 +397,16 @@ def test_the_provider_pickles_as_a_reference_to_its_class():
 
 
 def test_the_resource_registers_camel_case_inputs_and_a_secret_connection_string():
+    rotations = []
+
     def program():
-        rotation = AcsKeyRotation(
-            "acs-eu-keys",
-            AcsKeyRotationArgs(communication_service_id="/subscriptions/s/resourceGroups/g/x", generation=4),
-            pulumi.ResourceOptions(protect=True),
+        rotations.append(
+            AcsKeyRotation(
+                "acs-eu-keys",
+                AcsKeyRotationArgs(communication_service_id=f"{SERVICES}/acs-eu", generation=4),
+                pulumi.ResourceOptions(protect=True),
+            )
         )
-        pulumi.export("activeKey", rotation.active_key)
 
     def run() -> RecordingMonitor:
         monitor = RecordingMonitor(PreviewMocks())
@@ -409,13 +431,17 @@ def test_the_resource_registers_camel_case_inputs_and_a_secret_connection_string
     assert request.type == "pulumi-python:dynamic/keyrotation:AcsKeyRotation"
     inputs = json_format.MessageToDict(request.object)
     assert {k: v for k, v in inputs.items() if k != "__provider"} == {
-        "communicationServiceId": "/subscriptions/s/resourceGroups/g/x",
+        "communicationServiceId": f"{SERVICES}/acs-eu",
         "generation": 4,
         "armEndpoint": "https://management.azure.com",
     }
     assert list(request.additionalSecretOutputs) == ["connectionString"]
     assert request.protect  # the caller's options are kept
     assert urn.endswith("::acs-eu-keys")
+    [rotation] = rotations
+    assert all(
+        isinstance(o, pulumi.Output) for o in (rotation.connection_string, rotation.active_key, rotation.generation)
+    )
 
 
 def test_a_negative_generation_is_refused():

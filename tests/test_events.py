@@ -1,0 +1,215 @@
+"""Event Grid for ACS events: a global system topic per instance, subscriptions to every kind of
+destination, dead letters written by the topic's identity, and roles on one resource each."""
+
+import pytest
+
+from components.access import RoleAssignmentArgs, assignment_name
+from stackconfig import roles
+from tests.stacks import (
+    ACS,
+    BLOB_CONTAINER,
+    DIAGNOSTIC_SETTING,
+    EVENT_SUBSCRIPTION,
+    ROLE_ASSIGNMENT,
+    STORAGE_ACCOUNT,
+    SYSTEM_TOPIC,
+    minimal_config,
+    one,
+    plan_config,
+    sources,
+    with_changes,
+)
+
+RESOURCES = "/subscriptions/6f1c2a52-4f0e-4b8e-9d0a-5d3f2c1b7a10/resourceGroups/rg-apps/providers"
+QUEUE = f"{RESOURCES}/Microsoft.ServiceBus/namespaces/sb-apps/queues/sms"
+TOPIC = f"{RESOURCES}/Microsoft.ServiceBus/namespaces/sb-apps/topics/calls"
+HUB = f"{RESOURCES}/Microsoft.EventHub/namespaces/eh-apps/eventhubs/chat"
+FUNCTION = f"{RESOURCES}/Microsoft.Web/sites/func-apps/functions/OnEmail"
+ACCOUNT = f"{RESOURCES}/Microsoft.Storage/storageAccounts/stapps"
+# What the azure-native SDK sends for webhook and function destinations when none is given.
+SDK_BATCH_DEFAULTS = {"maxEventsPerBatch": 1, "preferredBatchSizeInKilobytes": 64}
+
+SUBSCRIPTIONS = [
+    {
+        "name": "to-webhook",
+        "eventTypes": ["Microsoft.Communication.SMSReceived"],
+        "destination": {
+            "webhook": {
+                "url": "https://hooks.contoso.example/sms",
+                "entraTenantId": "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
+                "entraApplicationIdOrUri": "api://hooks",
+            }
+        },
+        "subjectBeginsWith": "phonenumber/+1",
+        "advancedFilters": [{"operatorType": "StringIn", "key": "data.to", "values": ["+18005550100"]}],
+        "deliverySchema": "CloudEventSchemaV1_0",
+        "maxDeliveryAttempts": 5,
+        "eventTimeToLiveMinutes": 60,
+        "expiresOn": "2027-06-30T00:00:00Z",
+    },
+    {
+        "name": "to-function",
+        "eventTypes": ["Microsoft.Communication.EmailDeliveryReportReceived"],
+        "destination": {"azureFunction": {"resourceId": FUNCTION}},
+    },
+    {
+        "name": "to-queue",
+        "eventTypes": ["Microsoft.Communication.SMSReceived"],
+        "destination": {"serviceBusQueue": {"resourceId": QUEUE}},
+    },
+    {
+        "name": "to-topic",
+        "eventTypes": ["Microsoft.Communication.IncomingCall"],
+        "destination": {"serviceBusTopic": {"resourceId": TOPIC}},
+    },
+    {
+        "name": "to-storage-queue",
+        "eventTypes": ["Microsoft.Communication.CallEnded"],
+        "destination": {"storageQueue": {"storageAccountId": ACCOUNT, "queueName": "calls"}},
+    },
+    {
+        "name": "to-event-hub",
+        "eventTypes": ["Microsoft.Communication.ChatMessageReceived"],
+        "destination": {"eventHub": {"resourceId": HUB}},
+        "deadLetter": False,
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    return plan_config(
+        tmp_path_factory.mktemp("events"), minimal_config("prod", events={"subscriptions": SUBSCRIPTIONS})
+    )
+
+
+def subscription(plan, name: str):
+    return next(s for s in plan.of_type(EVENT_SUBSCRIPTION) if s.inputs["eventSubscriptionName"] == name)
+
+
+def test_one_global_system_topic_whose_source_is_the_acs_resource(plan):
+    topic = one(plan, SYSTEM_TOPIC)
+    assert topic.inputs["location"] == "global"
+    assert topic.inputs["topicType"] == "Microsoft.Communication.CommunicationServices"
+    assert topic.inputs["identity"] == {"type": "SystemAssigned"}
+    assert topic.inputs["systemTopicName"] == "evgt-acs-test-eu"
+    assert sources(topic, "source") == [one(plan, ACS).urn]
+
+
+def test_the_topic_sends_its_logs_to_the_workspace(plan):
+    topic = one(plan, SYSTEM_TOPIC)
+    assert [s for s in plan.of_type(DIAGNOSTIC_SETTING) if sources(s, "resourceUri") == [topic.urn]]
+
+
+def test_a_webhook_subscription_carries_filters_schema_retry_expiry_and_entra_settings(plan):
+    hook = subscription(plan, "to-webhook").inputs
+    assert hook["destination"] == {
+        "endpointType": "WebHook",
+        "endpointUrl": "https://hooks.contoso.example/sms",
+        "azureActiveDirectoryTenantId": "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
+        "azureActiveDirectoryApplicationIdOrUri": "api://hooks",
+        **SDK_BATCH_DEFAULTS,
+    }
+    assert hook["filter"] == {
+        "includedEventTypes": ["Microsoft.Communication.SMSReceived"],
+        "subjectBeginsWith": "phonenumber/+1",
+        "advancedFilters": [{"operatorType": "StringIn", "key": "data.to", "values": ["+18005550100"]}],
+    }
+    assert hook["eventDeliverySchema"] == "CloudEventSchemaV1_0"
+    assert hook["retryPolicy"] == {"maxDeliveryAttempts": 5, "eventTimeToLiveInMinutes": 60}
+    assert hook["expirationTimeUtc"] == "2027-06-30T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "endpoint_type", "extra"),
+    [
+        ("to-queue", "ServiceBusQueue", {"resourceId": QUEUE}),
+        ("to-topic", "ServiceBusTopic", {"resourceId": TOPIC}),
+        ("to-storage-queue", "StorageQueue", {"resourceId": ACCOUNT, "queueName": "calls"}),
+        ("to-event-hub", "EventHub", {"resourceId": HUB}),
+    ],
+)
+def test_destinations_that_take_an_identity_are_delivered_with_the_topics(plan, name, endpoint_type, extra):
+    inputs = subscription(plan, name).inputs
+    assert "destination" not in inputs
+    assert inputs["deliveryWithResourceIdentity"] == {
+        "identity": {"type": "SystemAssigned"},
+        "destination": {"endpointType": endpoint_type, **extra},
+    }
+
+
+def test_an_azure_function_is_a_direct_destination(plan):
+    assert subscription(plan, "to-function").inputs["destination"] == {
+        "endpointType": "AzureFunction",
+        "resourceId": FUNCTION,
+    }
+
+
+def test_dead_letters_go_to_the_stack_container_with_the_topics_identity(plan):
+    container = one(plan, BLOB_CONTAINER)
+    account = one(plan, STORAGE_ACCOUNT)
+    for name in ("to-webhook", "to-function", "to-queue", "to-topic", "to-storage-queue"):
+        dead_letter = subscription(plan, name).inputs["deadLetterWithResourceIdentity"]
+        assert dead_letter["identity"] == {"type": "SystemAssigned"}
+        assert dead_letter["deadLetterDestination"]["blobContainerName"] == container.inputs["containerName"]
+        assert sources(subscription(plan, name), "deadLetterWithResourceIdentity") == [account.urn]
+    assert "deadLetterWithResourceIdentity" not in subscription(plan, "to-event-hub").inputs
+
+
+def test_the_dead_letter_account_takes_no_keys_no_public_blobs_and_old_tls(plan):
+    account = one(plan, STORAGE_ACCOUNT).inputs
+    assert account["enableHttpsTrafficOnly"] is True
+    assert account["minimumTlsVersion"] == "TLS1_2"
+    assert account["allowBlobPublicAccess"] is False
+    assert account["allowSharedKeyAccess"] is False
+    assert account["location"] == "westeurope"
+    assert one(plan, BLOB_CONTAINER).inputs["publicAccess"] == "None"
+
+
+def grants(plan) -> dict[str, str]:
+    """Role assignment name -> what it is scoped to (a URN, or the scope id when known)."""
+    topic = one(plan, SYSTEM_TOPIC)
+    found = {}
+    for assignment in plan.of_type(ROLE_ASSIGNMENT):
+        if sources(assignment, "principalId") == [topic.urn]:
+            scope = sources(assignment, "scope") or [assignment.inputs["scope"]]
+            found[assignment.inputs["roleAssignmentName"]] = scope[0]
+    return found
+
+
+def expected_name(scope_key: str, role: str) -> str:
+    return assignment_name(RoleAssignmentArgs(scope_key, "", "", "evgt-acs-test-eu", "ServicePrincipal", role, ""))
+
+
+def test_the_topic_identity_gets_each_role_on_one_resource_only(plan):
+    container = one(plan, BLOB_CONTAINER)
+    found = grants(plan)
+    assert found[expected_name("acs-test-eu-deadletters", roles.STORAGE_BLOB_DATA_CONTRIBUTOR)] == container.urn
+    assert found[expected_name("acs-test-eu-to-queue-destination", roles.SERVICE_BUS_DATA_SENDER)] == QUEUE
+    assert found[expected_name("acs-test-eu-to-topic-destination", roles.SERVICE_BUS_DATA_SENDER)] == TOPIC
+    assert found[expected_name("acs-test-eu-to-event-hub-destination", roles.EVENT_HUBS_DATA_SENDER)] == HUB
+    queue_scope = f"{ACCOUNT}/queueServices/default/queues/calls"
+    assert (
+        found[expected_name("acs-test-eu-to-storage-queue-destination", roles.STORAGE_QUEUE_DATA_MESSAGE_SENDER)]
+        == queue_scope
+    )
+    # The webhook and the function take no role; every dead-lettering subscription shares one name
+    # for the container grant, so it is made once per subscription component, not per stack.
+    assert set(found.values()) == {container.urn, QUEUE, TOPIC, HUB, queue_scope}
+
+
+def test_subscriptions_are_created_after_their_roles(plan):
+    queue = subscription(plan, "to-queue")
+    assignments = {a.urn for a in plan.of_type(ROLE_ASSIGNMENT)}
+    assert set(queue.dependencies) & assignments or any(d.endswith("to-queue-access") for d in queue.dependencies)
+
+
+def test_no_dead_lettering_no_storage_account(tmp_path):
+    config = minimal_config(events={"subscriptions": [{**SUBSCRIPTIONS[2], "deadLetter": False}]})
+    plan = plan_config(tmp_path, config)
+    assert plan.of_type(STORAGE_ACCOUNT) == [] and plan.of_type(BLOB_CONTAINER) == []
+
+
+def test_no_events_configured_no_topic(tmp_path):
+    plan = plan_config(tmp_path, with_changes(minimal_config()))
+    assert plan.of_type(SYSTEM_TOPIC) == [] and plan.of_type(EVENT_SUBSCRIPTION) == []
