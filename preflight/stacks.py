@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,15 @@ def load_project(root: Path, stacks_dir: Path | None = None) -> Project:
 
 
 def as_cli_value(value: Any) -> str:
-    """The CLI passes strings as they are and everything else as JSON: `require_object` parses it."""
-    return value if isinstance(value, str) else json.dumps(value)
+    """The CLI passes strings as they are and everything else as JSON: `require_object` parses it.
+    An unquoted YAML date reaches the program as its text, as the CLI's YAML reader keeps it."""
+    return value if isinstance(value, str) else json.dumps(value, default=_as_text)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{value!r} is not a value a stack file can hold")
 
 
 def load_stack_settings(project: Project, stack: str) -> StackSettings:

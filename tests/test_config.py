@@ -1,5 +1,7 @@
 """The stack configuration is validated whole, before any resource, with errors that say where."""
 
+from datetime import date
+
 import pytest
 
 from preflight.stacks import as_cli_value
@@ -24,6 +26,17 @@ def only_problem(config, **kwargs) -> str:
     found = problems(config, **kwargs)
     assert len(found) == 1, found
     return found[0]
+
+
+HUB = (
+    "/subscriptions/6f1c2a52-4f0e-4b8e-9d0a-5d3f2c1b7a10/resourceGroups/rg-apps/providers"
+    "/Microsoft.EventHub/namespaces/eh-apps/eventhubs/sms"
+)
+WEBHOOK = {"webhook": {"url": "https://hooks.example/sms"}}
+
+
+def subscription(**overrides):
+    return {"name": "sms", "eventTypes": ["Microsoft.Communication.SMSReceived"], "destination": WEBHOOK, **overrides}
 
 
 def assignment(**overrides):
@@ -114,6 +127,27 @@ BAD_INPUTS = [
     ({"acs-platform:monitoring": {"workspaceName": "log"}}, "acs-platform:monitoring.workspaceName", "4 to 63"),
     ({"acs-platform:protection": {"lock": "ReadOnly"}}, "acs-platform:protection.lock", "'CanNotDelete' or 'None'"),
     ({"acs-platform:protection": {"protect": "false"}}, "acs-platform:protection.protect", "valid boolean"),
+    ({"azure-native:tenantId": "contoso"}, "azure-native:tenantId", "a GUID"),
+    ({"acs-platform:keyVault": {"name": "kv"}}, "acs-platform:keyVault.name", "3 to 24 letters"),
+    ({"acs-platform:keyVault": {"name": "kv--acs"}}, "acs-platform:keyVault.name", "single hyphens"),
+    (
+        {"acs-platform:keyVault": {"softDeleteRetentionDays": 5}},
+        "acs-platform:keyVault.softDeleteRetentionDays",
+        "7 to 90 days",
+    ),
+    ({"acs-platform:keyVault": {"allowedIpRanges": ["300.1.1.1"]}}, "acs-platform:keyVault.allowedIpRanges[0]", "IPv4"),
+    ({"acs-platform:keyRotation": {"periodDays": 0}}, "acs-platform:keyRotation.periodDays", "1 to 365 days"),
+    ({"acs-platform:keyRotation": {"startDate": "soon"}}, "acs-platform:keyRotation.startDate", "valid date"),
+    (
+        {"acs-platform:keyRotation": {"extraRotations": {"acs-other": 1}}},
+        "acs-platform:keyRotation",
+        "extraRotations names acs-other; instances: acs-test-eu",
+    ),
+    (
+        {"acs-platform:deadLetterStorage": {"accountName": "St-Acs"}},
+        "acs-platform:deadLetterStorage.accountName",
+        "lower-case",
+    ),
 ]
 
 BAD_INSTANCES = [
@@ -142,6 +176,51 @@ BAD_INSTANCES = [
         {"roleAssignments": [assignment(role="SMS Sender")]},
         "acs-platform:instances[0].roleAssignments[0].role",
         "Communication and Email Service Owner",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(eventTypes=["Microsoft.Communication.SmsReceived"])]}},
+        "acs-platform:instances[0].events.subscriptions[0].eventTypes[0]",
+        "is not an event type ACS publishes",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(destination={"webhook": {"url": "http://hooks.example/sms"}})]}},
+        "acs-platform:instances[0].events.subscriptions[0].destination.webhook.url",
+        "must be an https:// URL",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(destination={})]}},
+        "acs-platform:instances[0].events.subscriptions[0].destination",
+        "needs exactly one destination; got 0",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(destination={**WEBHOOK, "eventHub": {"resourceId": HUB}})]}},
+        "acs-platform:instances[0].events.subscriptions[0].destination",
+        "needs exactly one destination; got 2",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(maxDeliveryAttempts=31)]}},
+        "acs-platform:instances[0].events.subscriptions[0].maxDeliveryAttempts",
+        "1 to 30 attempts",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(eventTimeToLiveMinutes=0)]}},
+        "acs-platform:instances[0].events.subscriptions[0].eventTimeToLiveMinutes",
+        "1 to 1440 minutes",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(advancedFilters=[{"operatorType": "StringIn", "key": "data.to"}])]}},
+        "acs-platform:instances[0].events.subscriptions[0].advancedFilters[0]",
+        "StringIn needs 'values'",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(), subscription()]}},
+        "acs-platform:instances[0].events.subscriptions",
+        "has the name 'sms' more than once",
+    ),
+    (
+        {"events": {"subscriptions": [subscription(destination={"serviceBusQueue": {"resourceId": "sb-apps/sms"}})]}},
+        "acs-platform:instances[0].events.subscriptions[0].destination.serviceBusQueue.resourceId",
+        "an Azure resource id",
     ),
     (
         {"roleAssignments": [{"principalId": PRINCIPAL, "role": "Reader"}]},
@@ -177,6 +256,21 @@ def test_the_offending_value_is_quoted():
 
 def test_a_data_location_in_the_wrong_case_gets_a_hint():
     assert "did you mean 'United States'?" in only_problem(minimal_config(dataLocation="united states"))
+
+
+def test_prod_keeps_purge_protection_on_and_dev_may_leave_it_off():
+    message = only_problem(with_changes(minimal_config("prod"), keyVault={"purgeProtection": False}))
+    assert message == (
+        "acs-platform:keyVault: purgeProtection is always on in prod: a purged vault loses every secret at once"
+    )
+    assert validate(minimal_config("dev")).key_vault.purge_protection is False
+    assert validate(minimal_config("prod")).key_vault.purge_protection is True
+
+
+def test_a_rotation_start_date_is_a_date_quoted_or_not():
+    for given in ("2026-03-01", date(2026, 3, 1)):  # YAML reads an unquoted date as a date
+        config = validate(with_changes(minimal_config(), keyRotation={"startDate": given}))
+        assert config.key_rotation.start_date.isoformat() == "2026-03-01"
 
 
 class TestUnknownKeys:

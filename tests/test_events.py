@@ -114,6 +114,7 @@ def test_a_webhook_subscription_carries_filters_schema_retry_expiry_and_entra_se
         "includedEventTypes": ["Microsoft.Communication.SMSReceived"],
         "subjectBeginsWith": "phonenumber/+1",
         "advancedFilters": [{"operatorType": "StringIn", "key": "data.to", "values": ["+18005550100"]}],
+        "isSubjectCaseSensitive": False,  # the SDK's default
     }
     assert hook["eventDeliverySchema"] == "CloudEventSchemaV1_0"
     assert hook["retryPolicy"] == {"maxDeliveryAttempts": 5, "eventTimeToLiveInMinutes": 60}
@@ -142,6 +143,7 @@ def test_an_azure_function_is_a_direct_destination(plan):
     assert subscription(plan, "to-function").inputs["destination"] == {
         "endpointType": "AzureFunction",
         "resourceId": FUNCTION,
+        **SDK_BATCH_DEFAULTS,
     }
 
 
