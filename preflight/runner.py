@@ -60,10 +60,11 @@ def _planned(urn: str, request) -> PlannedResource:
         parent=request.parent or None,
         custom=request.custom,
         inputs=_visible(request.object),  # internal keys, like a dynamic provider's code, left out
-        dependencies=list(request.dependencies),
+        # The SDK gathers dependencies in sets: sorted, the same stack gives the same plan.
+        dependencies=sorted(request.dependencies),
         protect=request.protect,
         replace_on_changes=list(request.replaceOnChanges),
-        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items() if v.urns},
+        property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
         wire_inputs=request.object,
     )
 

@@ -1,6 +1,7 @@
 """preflight plan: the plan of a stack from the real program, offline, in text and JSON."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -158,6 +159,14 @@ class TestJson:
 
     def test_the_same_stack_gives_the_same_plan_to_the_byte(self, prod_plan):
         assert render_json(plan_committed("prod")) == render_json(prod_plan)
+
+    def test_the_plan_does_not_depend_on_the_process_hash_seed(self, prod_plan):
+        # Sets iterate in a different order under another hash seed: a plan must not show it.
+        command = [sys.executable, "-m", "preflight", "plan", "--stack", "prod", "--format", "json"]
+        for seed in ("1", "2"):
+            env = {**os.environ, "PYTHONHASHSEED": seed}
+            result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=True)
+            assert result.stdout == render_json(prod_plan)
 
 
 class TestErrors:
