@@ -9,6 +9,7 @@ import contextvars
 import logging
 import runpy
 import sys
+from collections.abc import Callable, Mapping, Sequence
 
 import pulumi
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -24,26 +25,34 @@ from .stacks import Project, load_stack_settings
 log = logging.getLogger("preflight")
 
 
-def _run_program(project: Project, stack: str) -> RecordingMonitor:
-    settings = load_stack_settings(project, stack)
-    pulumi.runtime.set_all_config(settings.values, settings.secret_keys)
-    monitor = RecordingMonitor(PreviewMocks())
-    configure(
-        mocks.MockSettings(
-            monitor=monitor,
-            monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
-            engine=mocks.MockEngine(log),
-            project=project.name,
-            stack=stack,
-            root_directory=str(project.root),
-            dry_run=True,
-            organization="organization",
-            callbacks=None,
+def record_preview(
+    program: Callable[[], object],
+    project: str,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+) -> RecordingMonitor:
+    """Runs `program` as `pulumi preview` would, under the recording mocks, in a fresh context."""
+
+    def run() -> RecordingMonitor:
+        pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
+        monitor = RecordingMonitor(PreviewMocks())
+        configure(
+            mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+                engine=mocks.MockEngine(log),
+                project=project,
+                stack=stack,
+                dry_run=True,
+                organization="organization",
+                callbacks=None,
+            )
         )
-    )
-    program = project.root / "__main__.py"
-    _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
-    return monitor
+        _sync_await(run_in_stack(program))
+        return monitor
+
+    return contextvars.Context().run(run)
 
 
 def _visible(struct: struct_pb2.Struct) -> dict:
@@ -74,7 +83,11 @@ def plan_stack(project: Project, stack: str) -> Plan:
     root = str(project.root)
     if root not in sys.path:
         sys.path.insert(0, root)  # the program imports its own packages, as under the CLI
-    monitor = contextvars.Context().run(_run_program, project, stack)
+    settings = load_stack_settings(project, stack)
+    program = str(project.root / "__main__.py")
+    monitor = record_preview(
+        lambda: runpy.run_path(program, run_name="__main__"), project.name, stack, settings.values, settings.secret_keys
+    )
     resources = in_tree_order([_planned(urn, request) for urn, request in monitor.registrations])
     stack_urn = next((r.urn for r in resources if r.type == "pulumi:pulumi:Stack"), None)
     return Plan(

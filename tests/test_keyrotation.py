@@ -1,7 +1,6 @@
 """Key rotation: the schedule's arithmetic, and the provider through the real SDK against a local ARM."""
 
 import base64
-import contextvars
 import datetime as dt
 import ssl
 import time
@@ -14,17 +13,13 @@ import dill
 import pulumi
 import pytest
 from azure.core.credentials import AccessToken
-from google.protobuf import empty_pb2, json_format
+from google.protobuf import json_format
 from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import mocks
-from pulumi.runtime.settings import configure
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from keyrotation.keys import RETRY_AFTER_MAX, RETRY_TOTAL, KeyRotationError, acs_client, parse_resource_id
 from keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs, AcsKeyRotationProvider
 from keyrotation.schedule import RotationSchedule
-from preflight.mocks import PreviewMocks, RecordingMonitor
+from preflight.runner import record_preview
 from tests.fake_arm import FakeArm, make_certificate
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -408,24 +403,7 @@ def test_the_resource_registers_camel_case_inputs_and_a_secret_connection_string
             )
         )
 
-    def run() -> RecordingMonitor:
-        monitor = RecordingMonitor(PreviewMocks())
-        configure(
-            mocks.MockSettings(
-                monitor=monitor,
-                monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
-                engine=mocks.MockEngine(None),
-                project="acs-platform",
-                stack="test",
-                dry_run=True,
-                organization="organization",
-                callbacks=None,
-            )
-        )
-        _sync_await(run_in_stack(program))
-        return monitor
-
-    monitor = contextvars.Context().run(run)
+    monitor = record_preview(program, "acs-platform", "test")
 
     [(urn, request)] = [(u, r) for u, r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
     assert request.type == "pulumi-python:dynamic/keyrotation:AcsKeyRotation"
