@@ -7,6 +7,7 @@ import pulumi
 from components.access import Access, AccessArgs, RoleAssignmentArgs
 from components.communication import AcsInstanceArgs, Communication, CommunicationArgs
 from components.credentials import Credentials, CredentialsArgs, InstanceCredentialArgs, secret_name
+from components.email import Email, EmailArgs, email_outputs
 from components.events import Events, EventsArgs, InstanceEventsArgs, topic_name
 from components.keyvault import KeyVault, KeyVaultArgs
 from components.monitoring import Monitoring, MonitoringArgs
@@ -82,6 +83,25 @@ if generations:
             tags=stack_tags,
         ),
     )
+
+emails = {
+    instance.name: Email(
+        f"email-{instance.name}",
+        EmailArgs(
+            instance=instance.name,
+            service_id=service_ids[instance.name],
+            service_name=communication.services[instance.name].urn.apply(lambda _, n=instance.name: n),
+            resource_group_name=communication.resource_group_name,
+            data_location=instance.data_location,
+            domains=instance.email.domains,
+            smtp_usernames=instance.email.smtp_usernames,
+            tags=stack_tags,
+            protect=config.protection.protect,
+        ),
+    )
+    for instance in config.instances
+    if instance.email
+}
 
 with_events = [i for i in config.instances if i.events]
 events = (
@@ -172,6 +192,7 @@ pulumi.export(
                 # Where the connection string is, never what it is; None where apps must use Entra ID.
                 "connectionStringSecret": secret_name(name) if name in generations else None,
                 "eventTopic": topic_name(name) if name in topics else None,
+                "emailDomains": email_outputs(emails[name]) if name in emails else None,
             }.items()
             if value is not None
         }

@@ -94,5 +94,8 @@ class Communication(pulumi.ComponentResource):
                 # resource; ACS names are global, so a permitted replacement must delete first.
                 replace_on_changes=["dataLocation"],
                 delete_before_replace=True,
+                # Linked email domains are set by the email component's link once verified, so
+                # the ACS resource never waits on DNS; its own inputs must not undo the link.
+                ignore_changes=["linkedDomains"],
             ),
         )

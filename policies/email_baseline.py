@@ -6,19 +6,18 @@ InvalidLinkedDomains. An Azure-managed domain is verified on creation and may be
 A customer-managed one (domainManagement "CustomerManaged" or "CustomerManagedInExchangeOnline")
 must be linked through a verification step.
 
-That step has no resource type yet (no IaC tool automates the verification; see FACTS.md), so
-`email-custom-domain-verified` judges only where the ACS resource's `linkedDomains` come from,
-through its property dependencies: if they are computed from a customer-managed Domain resource
-itself (its id passed straight in), that is a violation; if they come from any other resource,
-such as a verification resource that outputs the domain's id once it is verified, the rule
-passes. A domain id written into the program as a literal string has no property dependency and
-cannot be judged here.
+The project's DomainVerification resource is that step: it outputs the domain's id once the
+domain is verified. `email-custom-domain-verified` judges where a link's domain ids come from,
+through property dependencies (see email_links.py): straight from a customer-managed Domain
+resource is a violation; through a DomainVerification passes. A domain id written into the
+program as a literal string has no property dependency and cannot be judged here.
 """
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
-from .resource_types import ACS, EMAIL_DOMAIN
-from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
+from .email_links import domain_links
+from .resource_types import EMAIL_DOMAIN
+from .support import UNKNOWN, known, label, resource_rule, stack_rule
 
 ENGAGEMENT_DOC = (
     "https://learn.microsoft.com/azure/communication-services/quickstarts/email/enable-user-engagement-tracking"
@@ -56,16 +55,15 @@ def engagement_tracking_disabled(args: ResourceValidationArgs, report: ReportVio
     url=CUSTOM_DOMAIN_DOC,
 )
 def custom_domain_verified(args: StackValidationArgs, report: ReportViolation) -> None:
-    for service in of_type(args.resources, ACS):
-        for domain in of_type(sourced_from(service, "linkedDomains"), EMAIL_DOMAIN):
-            management = known(domain.props, "domainManagement")
-            if management in (AZURE_MANAGED, UNKNOWN, None):
-                continue
-            report(
-                f"{label(service.name, service.props, 'communicationServiceName')}: links the {management} domain "
-                f"{label(domain.name, domain.props, 'domainName')} directly; it must be verified first.",
-                service.urn,
-            )
+    for link in domain_links(args.resources):
+        management = known(link.domain.props, "domainManagement")
+        if link.verified_first or management in (AZURE_MANAGED, UNKNOWN, None):
+            continue
+        report(
+            f"{label(link.service.name, link.service.props, 'communicationServiceName')}: links the {management} "
+            f"domain {label(link.domain.name, link.domain.props, 'domainName')} directly; it must be verified first.",
+            link.via.urn,
+        )
 
 
 POLICIES = [engagement_tracking_disabled, custom_domain_verified]

@@ -6,6 +6,7 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 
 from stackconfig.azure_rules import DATA_LOCATIONS
 
+from .email_links import domain_links
 from .resource_types import ACS, ACS_TOPIC_TYPE, EMAIL_DOMAIN, EMAIL_SERVICE, SYSTEM_TOPIC
 from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
 
@@ -63,21 +64,18 @@ def data_location_allowed(args: ResourceValidationArgs, report: ReportViolation)
     url=EMAIL_LINK_DOC,
 )
 def email_domain_same_geography(args: StackValidationArgs, report: ReportViolation) -> None:
-    for service in of_type(args.resources, ACS):
-        acs_location = known(service.props, "dataLocation")
-        for domain in sourced_from(service, "linkedDomains"):
-            if domain.resource_type != EMAIL_DOMAIN:
+    for link in domain_links(args.resources):
+        acs_location = known(link.service.props, "dataLocation")
+        for email in of_type(sourced_from(link.domain, "emailServiceName"), EMAIL_SERVICE):
+            email_location = known(email.props, "dataLocation")
+            if UNKNOWN in (acs_location, email_location) or acs_location == email_location:
                 continue
-            for email in of_type(sourced_from(domain, "emailServiceName"), EMAIL_SERVICE):
-                email_location = known(email.props, "dataLocation")
-                if UNKNOWN in (acs_location, email_location) or acs_location == email_location:
-                    continue
-                report(
-                    f"{label(service.name, service.props, 'communicationServiceName')} ({acs_location}) links "
-                    f"domain {domain.name} of email service "
-                    f"{label(email.name, email.props, 'emailServiceName')} ({email_location}).",
-                    service.urn,
-                )
+            report(
+                f"{label(link.service.name, link.service.props, 'communicationServiceName')} ({acs_location}) links "
+                f"domain {link.domain.name} of email service "
+                f"{label(email.name, email.props, 'emailServiceName')} ({email_location}).",
+                link.via.urn,
+            )
 
 
 GLOBAL_TYPES = frozenset({ACS, EMAIL_SERVICE, EMAIL_DOMAIN})

@@ -16,3 +16,7 @@ USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 
 # Event Grid system topics whose source is an ACS resource are global, like ACS itself.
 ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
+
+# The project's own dynamic resources that act on email domains.
+DOMAIN_VERIFICATION = "pulumi-python:dynamic/emaildomains:DomainVerification"
+LINKED_DOMAINS = "pulumi-python:dynamic/emaildomains:LinkedDomains"

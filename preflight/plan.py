@@ -37,6 +37,7 @@ class PlannedResource:
     dependencies: list[str]  # URNs
     protect: bool
     replace_on_changes: list[str] = field(default_factory=list)  # inputs whose change replaces
+    provider: str | None = None  # an explicit provider's reference ("urn::id"); None: the default one
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)  # input key -> URNs
     # The inputs as the SDK sent them, secrets and unknowns marked but not redacted: what the
     # engine hands a policy pack. Never printed.
@@ -53,6 +54,7 @@ class PlannedResource:
             "dependencies": self.dependencies,
             "protect": self.protect,
             "replaceOnChanges": self.replace_on_changes,
+            "provider": self.provider,
             "propertyDependencies": self.property_dependencies,
         }
 

@@ -73,6 +73,7 @@ def _planned(urn: str, request) -> PlannedResource:
         dependencies=sorted(request.dependencies),
         protect=request.protect,
         replace_on_changes=list(request.replaceOnChanges),
+        provider=request.provider or None,
         property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
         wire_inputs=request.object,
     )

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
+from .email import EmailConfig
 from .events import EventsConfig
 from .fields import (
     STANDARD_TAGS,
@@ -63,6 +64,16 @@ class InstanceConfig(ConfigModel):
     ] = []
     tags: Tags = {}
     events: EventsConfig | None = None  # Event Grid subscriptions to this instance's events
+    email: EmailConfig | None = None
+
+    @model_validator(mode="after")
+    def _email_where_the_data_is(self) -> "InstanceConfig":
+        if self.email and self.email.data_location not in (None, self.data_location):
+            raise ValueError(
+                f"email.dataLocation {self.email.data_location!r} differs from dataLocation {self.data_location!r}: "
+                "Azure links a domain only from an email service in the instance's data location"
+            )
+        return self
 
 
 class ResourceGroupConfig(ConfigModel):

@@ -1,12 +1,22 @@
-"""A local fake of ARM's key endpoints for Microsoft.Communication, over HTTPS, for the real SDK client.
+"""A local fake of ARM for Microsoft.Communication, over HTTPS, for the real SDK client.
 
-It serves POST .../communicationServices/{name}/listKeys and .../regenerateKey on 127.0.0.1 with a
-self-signed certificate the tests create and trust (the SDK's bearer token policy refuses plain
-http). It keeps the keys of each resource, counts the calls per endpoint, and fails on request.
+It serves, on 127.0.0.1 with a self-signed certificate the tests create and trust (the SDK's bearer
+token policy refuses plain http):
+
+- POST .../communicationServices/{name}/listKeys and .../regenerateKey ("listKeys", "regenerateKey");
+- GET and PATCH .../communicationServices/{name}, for linkedDomains ("getService", "updateService");
+- GET .../emailServices/{service}/domains/{domain} with its verificationStates and
+  verificationRecords ("getDomain");
+- POST .../domains/{domain}/initiateVerification ("initiateVerification"), a long-running operation
+  as ARM runs it: 202 with a Location header, whose URL answers 202 and then 200 ("operationResult").
+
+It keeps the keys, linked domains and verification states of each resource, counts the calls per
+endpoint (by the names in brackets), and fails on request.
 """
 
 import base64
 import datetime as dt
+import hashlib
 import ipaddress
 import json
 import re
@@ -30,7 +40,25 @@ _PATH = re.compile(
     r"/providers/Microsoft\.Communication/communicationServices/(?P<name>[^/]+)/(?P<action>listKeys|regenerateKey)",
     re.IGNORECASE,
 )
+_SERVICE_PATH = re.compile(
+    r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
+    r"/providers/Microsoft\.Communication/communicationServices/(?P<name>[^/]+)",
+    re.IGNORECASE,
+)
+_DOMAIN_PATH = re.compile(
+    r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
+    r"/providers/Microsoft\.Communication/emailServices/(?P<email_service>[^/]+)/domains/(?P<domain>[^/]+)"
+    r"(?P<initiate>/initiateVerification)?",
+    re.IGNORECASE,
+)
+_OPERATION_PATH = re.compile(
+    r"/subscriptions/(?P<subscription>[^/]+)/providers/Microsoft\.Communication/locations/global"
+    r"/operationResults/(?P<operation>[^/]+)",
+    re.IGNORECASE,
+)
 KEY_TYPES = ("Primary", "Secondary")
+RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2", "DMARC")
+API_VERSION = "2025-09-01"
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -69,6 +97,44 @@ def new_key() -> str:
 
 
 @dataclass
+class _Record:
+    """One record type's verification: its state, and what the next check it is asked for ends in."""
+
+    status: str = "NotStarted"
+    error_code: str | None = None
+    outcome: str = "Verified"
+    outcome_error: str | None = None
+    gets: int = 1  # the GET that shows the outcome, counted from the initiation
+    remaining: int = 0  # GETs left until the outcome shows
+
+    def body(self) -> dict[str, str]:
+        return (
+            {"status": self.status}
+            if self.error_code is None
+            else {"status": self.status, "errorCode": self.error_code}
+        )
+
+
+def _dns_records(domain: str, token: str) -> dict[str, dict[str, Any]]:
+    """The records ARM asks a custom domain to publish."""
+
+    def record(kind: str, name: str, value: str) -> dict[str, Any]:
+        return {"type": kind, "name": name, "value": value, "ttl": 3600}
+
+    return {
+        "Domain": record("TXT", "@", f"ms-domain-verification={token}"),
+        "SPF": record("TXT", "@", "v=spf1 include:spf.protection.outlook.com -all"),
+        "DKIM": record(
+            "CNAME", "selector1-azurecomm-prod-net._domainkey", "selector1-azurecomm-prod-net._domainkey.azurecomm.net"
+        ),
+        "DKIM2": record(
+            "CNAME", "selector2-azurecomm-prod-net._domainkey", "selector2-azurecomm-prod-net._domainkey.azurecomm.net"
+        ),
+        "DMARC": record("TXT", "_dmarc", "v=DMARC1; p=none;"),
+    }
+
+
+@dataclass
 class _Failure:
     action: str
     status: int
@@ -83,8 +149,12 @@ class FakeArm:
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, str, str], dict[str, str]] = {}
         self._failures: list[_Failure] = []
-        self.calls: Counter[str] = Counter()  # by action: "listKeys", "regenerateKey"
+        self.calls: Counter[str] = Counter()  # by endpoint: "listKeys", "regenerateKey", "getDomain", ...
         self.regenerated: list[str] = []  # the key types regenerated, in order, failed answers included
+        self._linked: dict[tuple[str, str, str], list[str]] = {}
+        self._domains: dict[tuple[str, str, str, str], dict[str, _Record]] = {}
+        self._operations: dict[str, int] = {}  # operation id -> status GETs so far
+        self.initiated: list[tuple[str, str]] = []  # (domain, record type), in order
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self._server = _Server(self, context)
@@ -113,6 +183,58 @@ class FakeArm:
             f"/providers/Microsoft.Communication/communicationServices/{name}"
         )
 
+    def add_domain(
+        self,
+        subscription: str,
+        resource_group: str,
+        email_service: str,
+        domain: str,
+        states: dict[str, str] | None = None,
+    ) -> str:
+        """Adds a custom email domain, every record NotStarted unless `states` says otherwise
+        ({"DKIM": "Verified"}), and returns its resource id."""
+        records = {record_type: _Record() for record_type in RECORD_TYPES}
+        for record_type, status in (states or {}).items():
+            records[record_type].status = status
+        with self._lock:
+            self._domains[_ident(subscription, resource_group, email_service, domain)] = records
+        return (
+            f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
+            f"/providers/Microsoft.Communication/emailServices/{email_service}/domains/{domain}"
+        )
+
+    def script_verification(
+        self, domain_id: str, record_type: str, gets: int = 1, error_code: str | None = None
+    ) -> None:
+        """The next check of `record_type` shows VerificationRequested, then, from the `gets`-th GET of
+        the domain after its initiation, Verified, or VerificationFailed with `error_code` when given."""
+        with self._lock:
+            record = self._domains[_domain_ident(domain_id)][record_type]
+            record.gets = gets
+            record.outcome, record.outcome_error = (
+                ("Verified", None)
+                if error_code is None
+                else (
+                    "VerificationFailed",
+                    error_code,
+                )
+            )
+
+    def verification_states(self, domain_id: str) -> dict[str, str]:
+        with self._lock:
+            return {t: r.status for t, r in self._domains[_domain_ident(domain_id)].items()}
+
+    def linked_domains(self, service_id: str) -> list[str]:
+        _, _, subscription, _, resource_group, *_, name = service_id.split("/")
+        with self._lock:
+            return list(self._linked.get(_ident(subscription, resource_group, name), []))
+
+    def link(self, service_id: str, domain_ids: list[str]) -> None:
+        """Links domains as if someone had, without a call."""
+        _, _, subscription, _, resource_group, *_, name = service_id.split("/")
+        with self._lock:
+            self._linked[_ident(subscription, resource_group, name)] = list(domain_ids)
+
     def key(self, resource_id: str, key_type: str) -> str:
         """The key the resource holds now."""
         _, _, subscription, _, resource_group, *_, name = resource_id.split("/")
@@ -120,8 +242,9 @@ class FakeArm:
             return self._keys[_ident(subscription, resource_group, name)][key_type]
 
     def fail_next(self, path_suffix: str, status: int, times: int = 1, retry_after: float | None = None) -> None:
-        """The next `times` calls of `path_suffix` ("listKeys" or "regenerateKey") answer `status`,
-        with Retry-After (seconds) when given, and change nothing."""
+        """The next `times` calls of the endpoint `path_suffix` ("listKeys", "regenerateKey",
+        "getDomain", "initiateVerification", "operationResult", "getService", "updateService") answer
+        `status`, with Retry-After (seconds) when given, and change nothing."""
         self._script(path_suffix, status, times, retry_after, apply=False)
 
     def apply_then_fail(self, status: int = 500, times: int = 1) -> None:
@@ -133,12 +256,14 @@ class FakeArm:
         with self._lock:
             self._failures.extend(_Failure(action, status, header, apply) for _ in range(times))
 
-    def handle(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """(status, JSON body, extra headers) for one POST."""
+    def handle(
+        self, path: str, headers: Any, body: bytes, method: str = "POST"
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        """(status, JSON body or None for none, extra headers) for one request."""
         url = urlsplit(path)
-        match = _PATH.fullmatch(url.path)
+        action, match = _route(method, url.path)
         with self._lock:
-            self.calls[url.path.rsplit("/", 1)[-1]] += 1
+            self.calls[action or url.path.rsplit("/", 1)[-1]] += 1
             if not headers.get("Authorization", "").startswith("Bearer "):
                 return _error(
                     401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
@@ -146,36 +271,184 @@ class FakeArm:
             if not parse_qs(url.query).get("api-version"):
                 return _error(400, "MissingApiVersionParameter", "The api-version query parameter is required.")
             if match is None:
-                return _error(404, "NotFound", f"No route for POST {url.path}.")
-            keys = self._keys.get(_ident(match["subscription"], match["resource_group"], match["name"]))
-            if keys is None:
-                return _error(
-                    404,
-                    "ResourceNotFound",
-                    f"The Resource 'Microsoft.Communication/communicationServices/{match['name']}' under resource "
-                    f"group '{match['resource_group']}' was not found.",
-                )
-            failure = next((f for f in self._failures if f.action == match["action"]), None)
-            if failure is not None:
-                self._failures.remove(failure)
-                if not failure.apply:
-                    return _error(failure.status, "Scripted", "A failure the test asked for.", failure.retry_after)
-            if match["action"] == "listKeys":
-                return 200, _keys_body(match["name"], keys, KEY_TYPES), {}
-            key_type = _key_type(body)
-            if key_type is None:
-                return _error(400, "InvalidKeyType", "keyType must be 'Primary' or 'Secondary'.")
-            keys[key_type] = new_key()
-            self.regenerated.append(key_type)
-            if failure is not None:
-                return _error(failure.status, "InternalServerError", "The key was regenerated; the answer is lost.")
-            # Like ARM, the answer holds the regenerated key only.
-            return 200, _keys_body(match["name"], keys, (key_type,)), {}
+                return _error(404, "NotFound", f"No route for {method} {url.path}.")
+            if action == "operationResult":
+                return self._operation(match)
+            if action in ("getDomain", "initiateVerification"):
+                return self._domain(action, match, body)
+            return self._service(action, match, body)
+
+    def _take_failure(self, action: str) -> _Failure | None:
+        failure = next((f for f in self._failures if f.action == action), None)
+        if failure is not None:
+            self._failures.remove(failure)
+        return failure
+
+    def _service(
+        self, action: str, match: re.Match[str], body: bytes
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        ident = _ident(match["subscription"], match["resource_group"], match["name"])
+        keys = self._keys.get(ident)
+        if keys is None:
+            return _error(
+                404,
+                "ResourceNotFound",
+                f"The Resource 'Microsoft.Communication/communicationServices/{match['name']}' under resource "
+                f"group '{match['resource_group']}' was not found.",
+            )
+        failure = self._take_failure(action)
+        if failure is not None and not failure.apply:
+            return _error(failure.status, "Scripted", "A failure the test asked for.", failure.retry_after)
+        if action == "getService":
+            return 200, self._service_body(match, ident), {}
+        if action == "updateService":
+            properties = (json.loads(body or b"{}") or {}).get("properties") or {}
+            if "linkedDomains" in properties:
+                linked = list(properties["linkedDomains"] or [])
+                unverified = [d for d in linked if not self._verified(d)]
+                if unverified:
+                    return _error(
+                        400, "InvalidLinkedDomains", f"The domains {unverified} are not verified or do not exist."
+                    )
+                self._linked[ident] = linked
+            return 200, self._service_body(match, ident), {}
+        if action == "listKeys":
+            return 200, _keys_body(match["name"], keys, KEY_TYPES), {}
+        key_type = _key_type(body)
+        if key_type is None:
+            return _error(400, "InvalidKeyType", "keyType must be 'Primary' or 'Secondary'.")
+        keys[key_type] = new_key()
+        self.regenerated.append(key_type)
+        if failure is not None:
+            return _error(failure.status, "InternalServerError", "The key was regenerated; the answer is lost.")
+        # Like ARM, the answer holds the regenerated key only.
+        return 200, _keys_body(match["name"], keys, (key_type,)), {}
+
+    def _service_body(self, match: re.Match[str], ident: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "id": match.group(0),
+            "name": match["name"],
+            "type": "Microsoft.Communication/CommunicationServices",
+            "location": "global",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "hostName": f"{match['name']}.communication.azure.com",
+                "dataLocation": "Europe",
+                "linkedDomains": list(self._linked.get(ident, [])),
+            },
+        }
+
+    def _verified(self, domain_id: str) -> bool:
+        records = self._domains.get(_domain_ident(domain_id)) if _DOMAIN_PATH.fullmatch(domain_id) else None
+        return records is not None and all(r.status == "Verified" for r in records.values())
+
+    def _domain(
+        self, action: str, match: re.Match[str], body: bytes
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        records = self._domains.get(
+            _ident(match["subscription"], match["resource_group"], match["email_service"], match["domain"])
+        )
+        if records is None:
+            return _error(
+                404,
+                "ResourceNotFound",
+                f"The Resource 'Microsoft.Communication/emailServices/{match['email_service']}/domains/"
+                f"{match['domain']}' under resource group '{match['resource_group']}' was not found.",
+            )
+        failure = self._take_failure(action)
+        if failure is not None:
+            return _error(failure.status, "Scripted", "A failure the test asked for.", failure.retry_after)
+        if action == "initiateVerification":
+            record_type = _verification_type(body)
+            if record_type is None:
+                return _error(400, "InvalidVerificationType", f"verificationType must be one of {RECORD_TYPES}.")
+            record = records[record_type]
+            record.status, record.error_code, record.remaining = "VerificationRequested", None, record.gets
+            self.initiated.append((match["domain"], record_type))
+            operation = secrets.token_hex(8)
+            self._operations[operation] = 0
+            # Like ARM: no body, and the operation's status at Location.
+            return 202, None, {"Location": self._operation_url(match["subscription"], operation)}
+        for record in records.values():
+            if record.status == "VerificationRequested":
+                record.remaining -= 1
+                if record.remaining <= 0:
+                    record.status, record.error_code = record.outcome, record.outcome_error
+        return 200, self._domain_body(match, records), {}
+
+    def _domain_body(self, match: re.Match[str], records: dict[str, _Record]) -> dict[str, Any]:
+        domain = match["domain"]
+        return {
+            "id": match.group(0),
+            "name": domain,
+            "type": "Microsoft.Communication/emailServices/domains",
+            "location": "global",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "dataLocation": "Europe",
+                "fromSenderDomain": domain,
+                "mailFromSenderDomain": domain,
+                "domainManagement": "CustomerManaged",
+                "userEngagementTracking": "Disabled",
+                "verificationStates": {t: r.body() for t, r in records.items()},
+                "verificationRecords": _dns_records(domain, hashlib.sha256(domain.encode()).hexdigest()[:32]),
+            },
+        }
+
+    def _operation_url(self, subscription: str, operation: str) -> str:
+        return (
+            f"{self.url}/subscriptions/{subscription}/providers/Microsoft.Communication/locations/global"
+            f"/operationResults/{operation}?api-version={API_VERSION}"
+        )
+
+    def _operation(self, match: re.Match[str]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        operation = match["operation"]
+        if operation not in self._operations:
+            return _error(404, "OperationNotFound", f"The operation {operation} was not found.")
+        failure = self._take_failure("operationResult")
+        if failure is not None:
+            return _error(failure.status, "Scripted", "A failure the test asked for.", failure.retry_after)
+        self._operations[operation] += 1
+        if self._operations[operation] == 1:
+            # Still running: ARM answers 202 and where to ask again.
+            return 202, None, {"Location": self._operation_url(match["subscription"], operation)}
+        return 200, None, {}
 
 
-def _ident(subscription: str, resource_group: str, name: str) -> tuple[str, str, str]:
+def _route(method: str, path: str) -> tuple[str | None, re.Match[str] | None]:
+    """(endpoint name, match) of a request; (None, None) for no route."""
+    method = method.upper()
+    if method == "POST" and (match := _PATH.fullmatch(path)):
+        return match["action"], match
+    if (match := _DOMAIN_PATH.fullmatch(path)) is not None:
+        if method == "POST" and match["initiate"]:
+            return "initiateVerification", match
+        if method == "GET" and not match["initiate"]:
+            return "getDomain", match
+    if method in ("GET", "PATCH") and (match := _SERVICE_PATH.fullmatch(path)):
+        return ("getService" if method == "GET" else "updateService"), match
+    if method == "GET" and (match := _OPERATION_PATH.fullmatch(path)):
+        return "operationResult", match
+    return None, None
+
+
+def _domain_ident(domain_id: str) -> tuple[str, ...]:
+    match = _DOMAIN_PATH.fullmatch(domain_id)
+    assert match is not None, domain_id
+    return _ident(match["subscription"], match["resource_group"], match["email_service"], match["domain"])
+
+
+def _verification_type(body: bytes) -> str | None:
+    try:
+        requested = json.loads(body or b"{}").get("verificationType", "")
+    except (ValueError, AttributeError):
+        return None
+    return next((t for t in RECORD_TYPES if t.lower() == str(requested).lower()), None)
+
+
+def _ident(*parts: str) -> tuple[str, ...]:
     # ARM resource ids are case-insensitive.
-    return subscription.lower(), resource_group.lower(), name.lower()
+    return tuple(part.lower() for part in parts)
 
 
 def _key_type(body: bytes) -> str | None:
@@ -210,11 +483,21 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 5  # a client that stalls cannot hold a server thread for longer
 
     def do_POST(self) -> None:
+        self._answer("POST")
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_PATCH(self) -> None:
+        self._answer("PATCH")
+
+    def _answer(self, method: str) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, payload, headers = self.server.fake.handle(self.path, self.headers, body)
-        data = json.dumps(payload).encode()
+        status, payload, headers = self.server.fake.handle(self.path, self.headers, body, method)
+        data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        if payload is not None:
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)

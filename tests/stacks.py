@@ -83,3 +83,23 @@ SYSTEM_TOPIC = "azure-native:eventgrid:SystemTopic"
 EVENT_SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
+EMAIL_SERVICE = "azure-native:communication:EmailService"
+EMAIL_DOMAIN = "azure-native:communication:Domain"
+SENDER = "azure-native:communication:SenderUsername"
+SUPPRESSION_LIST = "azure-native:communication:SuppressionList"
+SUPPRESSED_ADDRESS = "azure-native:communication:SuppressionListAddress"
+SMTP_USERNAME = "azure-native:communication:SmtpUsername"
+RECORD_SET = "azure-native:dns:RecordSet"
+DOMAIN_VERIFICATION = "pulumi-python:dynamic/emaildomains:DomainVerification"
+LINKED_DOMAINS = "pulumi-python:dynamic/emaildomains:LinkedDomains"
+
+
+def depends_on_transitively(plan, resource) -> set[str]:
+    """Every URN `resource` waits for, through dependencies and what they wait for."""
+    by_urn, seen, todo = plan.by_urn(), set(), list(resource.dependencies)
+    while todo:
+        urn = todo.pop()
+        if urn not in seen:
+            seen.add(urn)
+            todo.extend(by_urn[urn].dependencies if urn in by_urn else [])
+    return seen

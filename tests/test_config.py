@@ -223,6 +223,52 @@ BAD_INSTANCES = [
         "an Azure resource id",
     ),
     (
+        {"email": {"dataLocation": "UK", "domains": [{"name": "AzureManagedDomain"}]}},
+        "acs-platform:instances[0]",
+        "email.dataLocation 'UK' differs from dataLocation 'Europe'",
+    ),
+    (
+        {"email": {"domains": [{"name": "Mail.Contoso"}]}},
+        "acs-platform:instances[0].email.domains[0].name",
+        "must be 'AzureManagedDomain' (Azure-managed) or a lower-case DNS name",
+    ),
+    (
+        {"email": {"domains": [{"name": "contoso.com", "senders": [{"username": "info"}, {"username": "Info"}]}]}},
+        "acs-platform:instances[0].email.domains[0].senders",
+        "has the sender 'Info' more than once",
+    ),
+    (
+        {"email": {"domains": [{"name": "AzureManagedDomain", "dmarc": "v=DMARC1; p=none;"}]}},
+        "acs-platform:instances[0].email.domains[0]",
+        "the Azure-managed domain has no DNS zone",
+    ),
+    (
+        {
+            "email": {
+                "domains": [
+                    {"name": "mail.fabrikam.com", "dnsZone": {"name": "contoso.com", "resourceGroup": "rg-dns"}}
+                ]
+            }
+        },
+        "acs-platform:instances[0].email.domains[0]",
+        "mail.fabrikam.com is not in the DNS zone contoso.com",
+    ),
+    (
+        {"email": {"domains": [{"name": "contoso.com", "apexTxtRecords": ["v=spf1 a -all", "v=spf1 mx -all"]}]}},
+        "acs-platform:instances[0].email.domains[0].apexTxtRecords",
+        "more than one SPF record",
+    ),
+    (
+        {"email": {"domains": [{"name": "contoso.com", "dmarc": "p=reject"}]}},
+        "acs-platform:instances[0].email.domains[0].dmarc",
+        "starting with 'v=DMARC1;'",
+    ),
+    (
+        {"email": {"domains": [{"name": "contoso.com"}, {"name": "contoso.com"}]}},
+        "acs-platform:instances[0].email.domains",
+        "has the domain 'contoso.com' more than once",
+    ),
+    (
         {"roleAssignments": [{"principalId": PRINCIPAL, "role": "Reader"}]},
         "acs-platform:instances[0].roleAssignments[0].principalType",
         "is required",
@@ -283,7 +329,7 @@ class TestUnknownKeys:
     def test_an_unknown_nested_key_lists_the_keys_of_its_object(self):
         message = only_problem(minimal_config(dataLocaton="Europe"))
         assert message.startswith("acs-platform:instances[0].dataLocaton: unknown key")
-        assert "dataLocation, disableLocalAuth, events, managedIdentities" in message
+        assert "dataLocation, disableLocalAuth, email, events, managedIdentities" in message
 
     def test_other_namespaces_are_not_ours_to_judge(self):
         validate({**minimal_config(), "azure-native:subscriptionId": "anything", "pulumi:tags": "{}"})

@@ -1,0 +1,268 @@
+"""Email for one ACS instance: an email service in the instance's data location, its domains,
+the DNS records and verification of custom domains, senders, suppression lists, SMTP usernames,
+and the link that lets the instance send from every domain that is ready.
+
+The link is its own resource and the ACS resource ignores `linkedDomains`: a first deployment
+creates the instance, its keys, secrets and events without waiting for DNS or verification,
+which can take as long as DNS propagation does.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure_native
+import pulumi_azure_native.communication as communication
+import pulumi_azure_native.dns as dns
+
+from emaildomains.link import LinkedDomains, LinkedDomainsArgs
+from emaildomains.verification import DomainVerification, DomainVerificationArgs
+from stackconfig.email import DomainConfig, SmtpUsernameConfig
+
+from .email_dns import DnsRecord, apex_txt_values, relative_name, txt_strings
+
+# Stable ids for suppressed addresses: the same address is always the same child resource.
+ADDRESS_NAMESPACE = uuid.UUID("0b5f3c1e-8a47-4e1b-9c2d-7e6f5a4b3c21")
+RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2")
+
+
+@dataclass(frozen=True)
+class EmailArgs:
+    instance: str
+    service_id: pulumi.Input[str]  # the ACS resource the domains are linked to
+    service_name: pulumi.Input[str]  # its name, for SMTP usernames, which are its children
+    resource_group_name: pulumi.Input[str]
+    data_location: str  # the instance's: the validated config guarantees they are the same
+    domains: Sequence[DomainConfig]
+    smtp_usernames: Sequence[SmtpUsernameConfig]
+    tags: Mapping[str, str]
+    protect: bool  # the email service and domains: a deleted custom domain must be verified again
+
+
+def email_service_name(instance: str) -> str:
+    return f"email-{instance.replace('_', '-')}"[:63].rstrip("-")
+
+
+def domain_key(domain: DomainConfig) -> str:
+    return "azure-managed" if domain.azure_managed else domain.name.replace(".", "-")
+
+
+def records_of(verification_records) -> list[dict]:
+    """The records ACS asks for, as a stack output: what to create by hand without a managed zone."""
+    if not verification_records:
+        return []
+    found = [verification_records.domain, verification_records.s_pf, verification_records.d_kim]
+    found += [verification_records.d_kim2, verification_records.d_marc]
+    return [vars(DnsRecord(r.type, r.name, r.value, int(r.ttl or 3600))) for r in found if r is not None]
+
+
+def email_outputs(email: "Email") -> dict[str, dict]:
+    """Per domain: the sender domains, the verification state, and the records to create by hand
+    where no DNS zone is managed here."""
+    outputs = {}
+    for name, domain in email.domains.items():
+        verification = email.verifications.get(name)
+        outputs[name] = {
+            "fromSenderDomain": domain.from_sender_domain,
+            "mailFromSenderDomain": domain.mail_from_sender_domain,
+            "verificationStates": verification.states if verification else "Verified (Azure-managed)",
+        }
+        if name in email.unmanaged:
+            outputs[name]["recordsToCreate"] = domain.verification_records.apply(records_of)
+    return outputs
+
+
+class Email(pulumi.ComponentResource):
+    service: communication.EmailService
+    domains: dict[str, communication.Domain]
+    verifications: dict[str, DomainVerification]
+    unmanaged: set[str]  # custom domains whose records are created by hand
+    link: LinkedDomains
+
+    def __init__(self, name: str, args: EmailArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("acs-platform:components:Email", name, None, opts)
+        self._args = args
+        self._dns_providers: dict[str, azure_native.Provider] = {}
+
+        service_name = email_service_name(args.instance)
+        self.service = communication.EmailService(
+            f"{name}-service",
+            email_service_name=service_name,
+            resource_group_name=args.resource_group_name,
+            location="global",
+            data_location=args.data_location,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, replace_on_changes=["dataLocation"]),
+        )
+        # Known at preview from config, and waiting for the service.
+        self._service_name = self.service.urn.apply(lambda _: service_name)
+
+        self.domains, self.verifications, linkable = {}, {}, []
+        self.unmanaged = {d.name for d in args.domains if not d.azure_managed and d.dns_zone is None}
+        for domain in args.domains:
+            key = domain_key(domain)
+            resource = self._domain(name, key, domain)
+            self.domains[domain.name] = resource
+            domain_name = resource.urn.apply(lambda _, n=domain.name: n)
+            self._senders(name, key, domain, domain_name)
+            self._suppression_lists(name, key, domain, domain_name)
+            if domain.azure_managed:
+                linkable.append(resource.id)  # verified by Azure from the start
+                continue
+            records = self._dns_records(name, key, domain, resource) if domain.dns_zone else []
+            verification = DomainVerification(
+                f"{name}-{key}-verification",
+                DomainVerificationArgs(
+                    domain_id=resource.id,
+                    record_types=[*RECORD_TYPES, *(["DMARC"] if domain.dmarc else [])],
+                    # With the records in a managed zone, wait for them to verify; without, report
+                    # the state and verify on a later run, once someone has created them.
+                    wait=domain.dns_zone is not None,
+                    timeout_seconds=domain.verification_timeout_minutes * 60,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=records),
+            )
+            self.verifications[domain.name] = verification
+            linkable.append(
+                pulumi.Output.all(verification.verified, verification.domain_id).apply(lambda v: v[1] if v[0] else None)
+            )
+
+        for smtp in args.smtp_usernames:
+            communication.SmtpUsername(
+                f"{name}-smtp-{smtp.username}",
+                smtp_username=smtp.username,
+                username=smtp.username,
+                communication_service_name=args.service_name,
+                resource_group_name=args.resource_group_name,
+                entra_application_id=smtp.entra_application_id,
+                tenant_id=smtp.tenant_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        self.link = LinkedDomains(
+            f"{name}-links",
+            LinkedDomainsArgs(
+                communication_service_id=args.service_id,
+                domain_ids=pulumi.Output.all(*linkable).apply(lambda ids: [i for i in ids if i]),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.register_outputs({"emailServiceId": self.service.id, "linkedDomains": self.link.linked_domains})
+
+    def _domain(self, name: str, key: str, domain: DomainConfig) -> communication.Domain:
+        return communication.Domain(
+            f"{name}-{key}",
+            domain_name=domain.name,
+            domain_management="AzureManaged" if domain.azure_managed else "CustomerManaged",
+            email_service_name=self._service_name,
+            resource_group_name=self._args.resource_group_name,
+            location="global",
+            user_engagement_tracking="Enabled" if domain.engagement_tracking else "Disabled",
+            tags=dict(self._args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protect),
+        )
+
+    def _senders(self, name: str, key: str, domain: DomainConfig, domain_name: pulumi.Output[str]) -> None:
+        for sender in domain.senders:
+            communication.SenderUsername(
+                f"{name}-{key}-sender-{sender.username.lower()}",
+                sender_username=sender.username.lower(),
+                username=sender.username,
+                display_name=sender.display_name,
+                domain_name=domain_name,
+                email_service_name=self._service_name,
+                resource_group_name=self._args.resource_group_name,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _suppression_lists(self, name: str, key: str, domain: DomainConfig, domain_name: pulumi.Output[str]) -> None:
+        for listed in domain.suppression_lists:
+            suppression = communication.SuppressionList(
+                f"{name}-{key}-suppression-{listed.name}",
+                suppression_list_name=listed.name,
+                list_name=listed.name,
+                domain_name=domain_name,
+                email_service_name=self._service_name,
+                resource_group_name=self._args.resource_group_name,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            list_name = suppression.urn.apply(lambda _, n=listed.name: n)
+            for address in listed.addresses:
+                address_id = str(uuid.uuid5(ADDRESS_NAMESPACE, address.email.lower()))
+                communication.SuppressionListAddress(
+                    f"{name}-{key}-suppression-{listed.name}-{address_id}",
+                    address_id=address_id,
+                    email=address.email,
+                    first_name=address.first_name,
+                    last_name=address.last_name,
+                    notes=address.notes,
+                    suppression_list_name=list_name,
+                    domain_name=domain_name,
+                    email_service_name=self._service_name,
+                    resource_group_name=self._args.resource_group_name,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+
+    def _dns_provider(self, name: str, subscription_id: str | None) -> pulumi.ProviderResource | None:
+        """The default provider, or an explicit one for a zone in another subscription."""
+        if subscription_id is None:
+            return None
+        if subscription_id not in self._dns_providers:
+            self._dns_providers[subscription_id] = azure_native.Provider(
+                f"{name}-dns-{subscription_id}",
+                subscription_id=subscription_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return self._dns_providers[subscription_id]
+
+    def _dns_records(
+        self, name: str, key: str, domain: DomainConfig, resource: communication.Domain
+    ) -> list[dns.RecordSet]:
+        zone = domain.dns_zone
+        opts = pulumi.ResourceOptions(parent=self, provider=self._dns_provider(name, zone.subscription_id))
+        wanted = resource.verification_records
+
+        def record_set(suffix: str, record_type: str, record_name: pulumi.Input[str], **values) -> dns.RecordSet:
+            return dns.RecordSet(
+                f"{name}-{key}-{suffix}",
+                zone_name=zone.name,
+                resource_group_name=zone.resource_group,
+                record_type=record_type,
+                relative_record_set_name=record_name,
+                ttl=3600,
+                **values,
+                opts=opts,
+            )
+
+        def cname(record_key: str):
+            record = wanted.apply(lambda r: getattr(r, record_key))
+            return record_set(
+                record_key.replace("_", ""),
+                "CNAME",
+                record.apply(lambda r: relative_name(r.name, domain.name, zone.name)),
+                cname_record=dns.CnameRecordArgs(cname=record.apply(lambda r: r.value)),
+            )
+
+        apex = wanted.apply(lambda r: apex_txt_values(r.domain.value, r.s_pf.value, list(domain.apex_txt_records)))
+        records = [
+            record_set(
+                "apex-txt",
+                "TXT",
+                relative_name("@", domain.name, zone.name),
+                txt_records=apex.apply(lambda values: [dns.TxtRecordArgs(value=txt_strings(v)) for v in values]),
+            ),
+            cname("d_kim"),
+            cname("d_kim2"),
+        ]
+        if domain.dmarc:
+            records.append(
+                record_set(
+                    "dmarc",
+                    "TXT",
+                    relative_name("_dmarc", domain.name, zone.name),
+                    txt_records=[dns.TxtRecordArgs(value=txt_strings(domain.dmarc))],
+                )
+            )
+        return records

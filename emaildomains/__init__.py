@@ -1,0 +1,72 @@
+"""Custom email domains of ACS: their DNS verification and their link to ACS resources.
+
+Two Pulumi dynamic resources, because no IaC provider automates either step (azurerm issue 29779):
+`emaildomains.verification.DomainVerification` initiates and follows the verification of a domain's
+DNS records, and `emaildomains.link.LinkedDomains` links verified domains to an ACS resource.
+This module holds what both share: the domain id, the client factory and the error.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import NamedTuple
+
+from azure.core.exceptions import HttpResponseError
+from azure.identity import DefaultAzureCredential
+from azure.mgmt.communication import CommunicationServiceManagementClient
+
+from keyrotation.keys import acs_client
+
+ClientFactory = Callable[[str, str], AbstractContextManager[CommunicationServiceManagementClient]]
+"""(subscription id, ARM endpoint) -> a client for the length of a `with` block."""
+
+_DOMAIN_ID = re.compile(
+    r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
+    r"/providers/Microsoft\.Communication/emailServices/(?P<email_service>[^/]+)/domains/(?P<domain>[^/]+)",
+    re.IGNORECASE,
+)
+
+
+class DomainId(NamedTuple):
+    subscription: str
+    resource_group: str
+    email_service: str
+    domain: str
+
+    def describe(self) -> str:
+        """How errors name the domain resource."""
+        return (
+            f"email domain {self.domain} (email service '{self.email_service}', resource group '{self.resource_group}')"
+        )
+
+
+class EmailDomainError(RuntimeError):
+    """An ARM call, or the verification it started, failed; the message names the resource and the step."""
+
+
+def parse_domain_id(domain_id: str) -> DomainId:
+    """The parts of an email domain's resource id."""
+    match = _DOMAIN_ID.fullmatch(domain_id) if isinstance(domain_id, str) else None
+    if match is None:
+        raise ValueError(
+            f"not an email domain resource id: {domain_id!r}; expected /subscriptions/<id>/resourceGroups/<group>"
+            "/providers/Microsoft.Communication/emailServices/<service>/domains/<domain>"
+        )
+    return DomainId(match["subscription"], match["resource_group"], match["email_service"], match["domain"])
+
+
+@contextmanager
+def default_client(subscription_id: str, arm_endpoint: str) -> Iterator[CommunicationServiceManagementClient]:
+    """A client as whoever runs `pulumi up`: Azure CLI login, environment, managed identity or CI's OIDC."""
+    with (
+        DefaultAzureCredential() as credential,
+        acs_client(subscription_id, credential, arm_endpoint) as client,
+    ):
+        yield client
+
+
+def reason(error: Exception) -> str:
+    """An SDK error in one line: the SDK's message repeats ARM's code and message over three lines."""
+    if isinstance(error, HttpResponseError) and error.status_code is not None:
+        return f"HTTP {error.status_code} {error.reason}: {str(error.message).splitlines()[0]}"
+    return str(error)
