@@ -48,6 +48,12 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
         "deadLetterWithResourceIdentity.deadLetterDestination.blobContainerName",
         "retryPolicy",
     ),
+    "azure-native:communication:EmailService": ("emailServiceName", "location", "dataLocation"),
+    "azure-native:communication:Domain": ("domainName", "domainManagement", "userEngagementTracking"),
+    "azure-native:communication:SenderUsername": ("domainName", "username", "displayName"),
+    "azure-native:dns:RecordSet": ("zoneName", "relativeRecordSetName", "recordType", "txtRecords", "cnameRecord"),
+    "pulumi-python:dynamic/emaildomains:DomainVerification": ("domainId", "recordTypes", "wait", "timeoutSeconds"),
+    "pulumi-python:dynamic/emaildomains:LinkedDomains": ("communicationServiceId", "domainIds"),
     "azure-native:storage:StorageAccount": (
         "accountName",
         "location",

@@ -61,7 +61,11 @@ class TestTree:
             "workspaceId: from monitoring-workspace",
         ):
             assert setting in out
-        assert re.search(r"\n\d+ Azure resources to create \(4 protected\), \d+ components\.\n", out)
+        plan = plan_committed("dev")
+        custom, protected = sum(r.custom for r in plan.resources), sum(r.protect for r in plan.resources)
+        components = len(plan.resources) - custom
+        assert f"\n{custom} Azure resources to create ({protected} protected), {components} components.\n" in out
+        assert protected == len([line for line in out.splitlines() if line.endswith("[protected]")])
         assert "hostName: (known after deploy)" in out
 
     def test_children_are_drawn_under_their_parents(self, capsys):
@@ -146,7 +150,14 @@ class TestJson:
         assert set(instances) == {"acs-contoso-prod-eu", "acs-contoso-prod-us"}
         for output in instances.values():
             # prod's instances use Entra ID: no connection string secret to point at.
-            assert set(output) == {"resourceId", "hostName", "dataLocation", "principalId", "eventTopic"}
+            assert set(output) == {
+                "resourceId",
+                "hostName",
+                "dataLocation",
+                "principalId",
+                "eventTopic",
+                "emailDomains",
+            }
         assert instances["acs-contoso-prod-eu"]["eventTopic"] == "evgt-acs-contoso-prod-eu"
         assert instances["acs-contoso-prod-us"]["dataLocation"] == "United States"
         assert prod["outputs"]["resourceGroupName"] == "rg-acs-prod"
