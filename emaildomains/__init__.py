@@ -7,15 +7,12 @@ This module holds what both share: the domain id, the client factory and the err
 """
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import NamedTuple
 
 from azure.core.exceptions import HttpResponseError
-from azure.identity import DefaultAzureCredential
 from azure.mgmt.communication import CommunicationServiceManagementClient
-
-from keyrotation.keys import acs_client
 
 ClientFactory = Callable[[str, str], AbstractContextManager[CommunicationServiceManagementClient]]
 """(subscription id, ARM endpoint) -> a client for the length of a `with` block."""
@@ -53,16 +50,6 @@ def parse_domain_id(domain_id: str) -> DomainId:
             "/providers/Microsoft.Communication/emailServices/<service>/domains/<domain>"
         )
     return DomainId(match["subscription"], match["resource_group"], match["email_service"], match["domain"])
-
-
-@contextmanager
-def default_client(subscription_id: str, arm_endpoint: str) -> Iterator[CommunicationServiceManagementClient]:
-    """A client as whoever runs `pulumi up`: Azure CLI login, environment, managed identity or CI's OIDC."""
-    with (
-        DefaultAzureCredential() as credential,
-        acs_client(subscription_id, credential, arm_endpoint) as client,
-    ):
-        yield client
 
 
 def reason(error: Exception) -> str:

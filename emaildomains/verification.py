@@ -27,7 +27,8 @@ from azure.core.exceptions import AzureError
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import DomainResource, VerificationParameter
 
-from emaildomains import ClientFactory, DomainId, EmailDomainError, default_client, parse_domain_id, reason
+from emaildomains import ClientFactory, DomainId, EmailDomainError, parse_domain_id, reason
+from keyrotation.keys import default_client
 
 RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2", "DMARC")
 VERIFIED = "Verified"

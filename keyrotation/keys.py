@@ -1,11 +1,14 @@
 """The ARM calls of a rotation: list and regenerate the access keys of one ACS resource."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.pipeline.policies import RetryPolicy
+from azure.identity import DefaultAzureCredential
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import CommunicationServiceKeys, RegenerateKeyParameters
 
@@ -132,3 +135,13 @@ def _failure(step: str, resource_group: str, name: str, key_type: str, reason: o
     return KeyRotationError(
         f"{step} the {key_type} key of ACS resource '{name}' (resource group '{resource_group}') failed: {reason}"
     )
+
+
+@contextmanager
+def default_client(subscription_id: str, arm_endpoint: str) -> Iterator[CommunicationServiceManagementClient]:
+    """A client as whoever runs `pulumi up`: Azure CLI login, environment, managed identity or CI's OIDC."""
+    with (
+        DefaultAzureCredential() as credential,
+        acs_client(subscription_id, credential, arm_endpoint) as client,
+    ):
+        yield client

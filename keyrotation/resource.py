@@ -5,17 +5,16 @@ A Pulumi dynamic resource. Its provider is pickled into the stack's state (by re
 project directory), so it holds nothing but code: each operation opens and closes its own client.
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
-from azure.identity import DefaultAzureCredential
 from azure.mgmt.communication import CommunicationServiceManagementClient
 
-from keyrotation.keys import acs_client, connection_string, parse_resource_id, regenerate
+from keyrotation.keys import connection_string, default_client, parse_resource_id, regenerate
 from keyrotation.schedule import KEY_TYPES, RotationSchedule
 
 ClientFactory = Callable[[str, str], AbstractContextManager[CommunicationServiceManagementClient]]
@@ -35,16 +34,6 @@ _ATTRIBUTE_NAMES = {prop: attribute for attribute, prop in _PROPERTY_NAMES.items
 def standby(active_key: str) -> str:
     """The key that is not `active_key`."""
     return next(k for k in KEY_TYPES if k != active_key)
-
-
-@contextmanager
-def default_client(subscription_id: str, arm_endpoint: str) -> Iterator[CommunicationServiceManagementClient]:
-    """A client as whoever runs `pulumi up`: Azure CLI login, environment, managed identity or CI's OIDC."""
-    with (
-        DefaultAzureCredential() as credential,
-        acs_client(subscription_id, credential, arm_endpoint) as client,
-    ):
-        yield client
 
 
 class AcsKeyRotationProvider(pulumi.dynamic.ResourceProvider):

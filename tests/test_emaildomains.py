@@ -2,20 +2,17 @@
 
 import base64
 import time
-from pathlib import Path
 
 import dill
 import pytest
-from azure.core.credentials import AccessToken
 from google.protobuf import json_format
 from pulumi.dynamic.dynamic import serialize_provider
 
 from emaildomains import DomainId, EmailDomainError, parse_domain_id
 from emaildomains.link import LinkedDomains, LinkedDomainsArgs, LinkedDomainsProvider
 from emaildomains.verification import DomainVerification, DomainVerificationArgs, DomainVerificationProvider
-from keyrotation.keys import acs_client
 from preflight.runner import record_preview
-from tests.fake_arm import FakeArm, make_certificate
+from tests.fake_arm import FakeArm
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 DOMAINS = (
@@ -26,15 +23,6 @@ SERVICES = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-acs/providers/Microsoft.Communication/communicationServices"
 )
 ALL_VERIFIED = dict.fromkeys(("Domain", "SPF", "DKIM", "DKIM2", "DMARC"), "Verified")
-
-
-class FakeCredential:
-    def __init__(self):
-        self.scopes: list[str] = []
-
-    def get_token(self, *scopes: str, **_kwargs) -> AccessToken:
-        self.scopes.extend(scopes)
-        return AccessToken("fake-token", int(time.time()) + 3600)
 
 
 class FakeTime:
@@ -53,32 +41,6 @@ class FakeTime:
         self.now += seconds
         if self.on_sleep is not None:
             self.on_sleep()
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    return make_certificate(tmp_path_factory.mktemp("fake-arm"))
-
-
-@pytest.fixture
-def arm(certificate):
-    with FakeArm(*certificate) as fake:
-        yield fake
-
-
-@pytest.fixture
-def credential() -> FakeCredential:
-    return FakeCredential()
-
-
-@pytest.fixture
-def clients(certificate, credential):
-    def factory(subscription: str, arm_endpoint: str):
-        return acs_client(
-            subscription, credential, arm_endpoint, retry_backoff_factor=0.01, connection_verify=str(certificate[0])
-        )
-
-    return factory
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import dill
 import pulumi
 import pytest
-from azure.core.credentials import AccessToken
 from google.protobuf import json_format
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -20,7 +18,7 @@ from keyrotation.keys import RETRY_AFTER_MAX, RETRY_TOTAL, KeyRotationError, acs
 from keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs, AcsKeyRotationProvider
 from keyrotation.schedule import RotationSchedule
 from preflight.runner import record_preview
-from tests.fake_arm import FakeArm, make_certificate
+from tests.fake_arm import FakeArm
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 SERVICES = (
@@ -132,44 +130,6 @@ def test_a_malformed_resource_id_is_refused(resource_id):
 
 
 # The provider through the SDK, against a local ARM
-
-
-class FakeCredential:
-    def __init__(self):
-        self.scopes: list[str] = []
-
-    def get_token(self, *scopes: str, **_kwargs) -> AccessToken:
-        self.scopes.extend(scopes)
-        return AccessToken("fake-token", int(time.time()) + 3600)
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    return make_certificate(tmp_path_factory.mktemp("fake-arm"))
-
-
-@pytest.fixture
-def arm(certificate):
-    with FakeArm(*certificate) as fake:
-        yield fake
-
-
-@pytest.fixture
-def credential() -> FakeCredential:
-    return FakeCredential()
-
-
-@pytest.fixture
-def clients(certificate, credential):
-    """The client factory the provider takes: the real SDK client, trusting the fake's certificate,
-    with the backoff shortened so that the tests stay fast (Retry-After is honoured as sent)."""
-
-    def factory(subscription: str, arm_endpoint: str):
-        return acs_client(
-            subscription, credential, arm_endpoint, retry_backoff_factor=0.01, connection_verify=str(certificate[0])
-        )
-
-    return factory
 
 
 @pytest.fixture
