@@ -11,6 +11,7 @@ from components.email import Email, EmailArgs, email_outputs
 from components.events import Events, EventsArgs, InstanceEventsArgs, topic_name
 from components.keyvault import KeyVault, KeyVaultArgs
 from components.monitoring import Monitoring, MonitoringArgs
+from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
 from components.protection import Protection, ProtectionArgs
 from keyrotation.schedule import RotationSchedule
 from stackconfig import load_stack_config
@@ -103,6 +104,20 @@ emails = {
     if instance.email
 }
 
+numbers = {
+    instance.name: PhoneNumbers(
+        f"numbers-{instance.name}",
+        PhoneNumbersArgs(
+            instance=instance.name,
+            endpoint=communication.services[instance.name].host_name.apply(lambda host: f"https://{host}"),
+            local_auth=not instance.disable_local_auth,
+            pools=[ProtectedPool(pool, config.protects_numbers(pool)) for pool in instance.phone_numbers.pools],
+        ),
+    )
+    for instance in config.instances
+    if instance.phone_numbers
+}
+
 with_events = [i for i in config.instances if i.events]
 events = (
     Events(
@@ -193,6 +208,9 @@ pulumi.export(
                 "connectionStringSecret": secret_name(name) if name in generations else None,
                 "eventTopic": topic_name(name) if name in topics else None,
                 "emailDomains": email_outputs(emails[name]) if name in emails else None,
+                "phoneNumbers": {k: p.phone_numbers for k, p in numbers[name].pools.items()}
+                if name in numbers
+                else None,
             }.items()
             if value is not None
         }

@@ -1,6 +1,15 @@
 """Every policy of the pack, in one list: the pack and the tests both start here."""
 
-from . import acs_baseline, credentials, email_baseline, eventgrid_baseline, keyvault_baseline, regional, tagging
+from . import (
+    acs_baseline,
+    credentials,
+    email_baseline,
+    eventgrid_baseline,
+    keyvault_baseline,
+    phone_numbers,
+    regional,
+    tagging,
+)
 
 PACK_NAME = "acs-platform"
 
@@ -12,4 +21,5 @@ POLICIES = [
     *eventgrid_baseline.POLICIES,
     *email_baseline.POLICIES,
     *credentials.POLICIES,
+    *phone_numbers.POLICIES,
 ]

@@ -20,3 +20,4 @@ ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
 # The project's own dynamic resources that act on email domains.
 DOMAIN_VERIFICATION = "pulumi-python:dynamic/emaildomains:DomainVerification"
 LINKED_DOMAINS = "pulumi-python:dynamic/emaildomains:LinkedDomains"
+PHONE_NUMBER_POOL = "pulumi-python:dynamic/numberpools:PhoneNumberPool"

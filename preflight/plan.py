@@ -38,6 +38,7 @@ class PlannedResource:
     protect: bool
     replace_on_changes: list[str] = field(default_factory=list)  # inputs whose change replaces
     provider: str | None = None  # an explicit provider's reference ("urn::id"); None: the default one
+    retain_on_delete: bool = False  # a delete leaves the cloud resource in place
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)  # input key -> URNs
     # The inputs as the SDK sent them, secrets and unknowns marked but not redacted: what the
     # engine hands a policy pack. Never printed.
@@ -55,6 +56,7 @@ class PlannedResource:
             "protect": self.protect,
             "replaceOnChanges": self.replace_on_changes,
             "provider": self.provider,
+            "retainOnDelete": self.retain_on_delete,
             "propertyDependencies": self.property_dependencies,
         }
 

@@ -54,6 +54,15 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "azure-native:dns:RecordSet": ("zoneName", "relativeRecordSetName", "recordType", "txtRecords", "cnameRecord"),
     "pulumi-python:dynamic/emaildomains:DomainVerification": ("domainId", "recordTypes", "wait", "timeoutSeconds"),
     "pulumi-python:dynamic/emaildomains:LinkedDomains": ("communicationServiceId", "domainIds"),
+    "pulumi-python:dynamic/numberpools:PhoneNumberPool": (
+        "countryCode",
+        "numberType",
+        "assignmentType",
+        "sms",
+        "calling",
+        "areaCode",
+        "quantity",
+    ),
     "azure-native:storage:StorageAccount": (
         "accountName",
         "location",
@@ -109,6 +118,7 @@ def render_tree(plan: Plan) -> str:
             if parent is None:
                 branch, inner = "", ""
             flags = "  [protected]" if resource.protect else ""
+            flags += "  [retained on delete]" if resource.retain_on_delete else ""
             lines.append(f"{prefix}{branch}+ {resource.type}  {resource.name}{flags}")
             detail = prefix + inner + ("│  " if children.get(resource.urn) else "   ")
             lines.extend(f"{detail}  {setting}" for setting in _settings(resource, names))

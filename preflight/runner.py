@@ -74,6 +74,7 @@ def _planned(urn: str, request) -> PlannedResource:
         protect=request.protect,
         replace_on_changes=list(request.replaceOnChanges),
         provider=request.provider or None,
+        retain_on_delete=request.retainOnDelete,
         property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
         wire_inputs=request.object,
     )

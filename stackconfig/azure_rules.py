@@ -170,3 +170,10 @@ SENDER_USERNAME_RULE = "the part of an address before @: letters, digits, '.', '
 EMAIL_ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s]+$")
 SUPPRESSION_LIST_NAME = re.compile(r"^[A-Za-z0-9-]{1,63}$")
 VERIFICATION_TIMEOUT_MINUTES = (1, 180)
+
+# Phone numbers: ISO 3166 alpha-2 countries, the number types and capabilities ACS sells.
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+NUMBER_TYPES: tuple[str, ...] = ("geographic", "tollFree", "mobile")
+ASSIGNMENT_TYPES: tuple[str, ...] = ("application", "person")
+CAPABILITIES: tuple[str, ...] = ("none", "inbound", "outbound", "inbound+outbound")
+POOL_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")

@@ -31,6 +31,7 @@ from .fields import (
     matching,
     unique_by,
 )
+from .phone_numbers import PhoneNumbersConfig, PoolConfig
 from .roles import role_definition_guid
 from .secrets import KeyRotationConfig, KeyVaultConfig
 from .tiers import TIERS
@@ -65,6 +66,7 @@ class InstanceConfig(ConfigModel):
     tags: Tags = {}
     events: EventsConfig | None = None  # Event Grid subscriptions to this instance's events
     email: EmailConfig | None = None
+    phone_numbers: PhoneNumbersConfig | None = None
 
     @model_validator(mode="after")
     def _email_where_the_data_is(self) -> "InstanceConfig":
@@ -164,6 +166,10 @@ class StackConfig(ConfigModel):
             if isinstance(given, dict):  # a wrong type is left for field validation to report
                 data[section] = {**defaults, **given}
         return data
+
+    def protects_numbers(self, pool: PoolConfig) -> bool:
+        """Whether a pool's numbers survive a delete: its own setting, else the tier's."""
+        return pool.protect if pool.protect is not None else TIERS[self.tier].protect_phone_numbers
 
     def tags_for(self, extra: dict[str, str]) -> dict[str, str]:
         """A taggable resource's tags: the stack's, its own, then the standard ones, which win."""

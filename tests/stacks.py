@@ -103,3 +103,6 @@ def depends_on_transitively(plan, resource) -> set[str]:
             seen.add(urn)
             todo.extend(by_urn[urn].dependencies if urn in by_urn else [])
     return seen
+
+
+PHONE_NUMBER_POOL = "pulumi-python:dynamic/numberpools:PhoneNumberPool"

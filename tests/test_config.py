@@ -414,3 +414,26 @@ class TestRoles:
 
 def test_a_number_given_for_a_text_key_is_text_as_the_cli_passes_it():
     assert validate(with_changes(minimal_config(), costCenter=4711)).cost_center == "4711"
+
+
+@pytest.mark.parametrize(
+    ("pool", "key", "words"),
+    [
+        ({"countryCode": "usa"}, "countryCode", "ISO 3166 country code"),
+        ({"numberType": "landline"}, "numberType", "'geographic', 'tollFree' or 'mobile'"),
+        ({"sms": "both"}, "sms", "'inbound+outbound'"),
+        ({"quantity": 0}, "quantity", "1 to 1000 numbers"),
+        ({"sms": "none", "calling": "none"}, None, "neither sms nor calling"),
+    ],
+)
+def test_a_bad_pool_names_its_key(pool, key, words):
+    base = {"name": "sms", "countryCode": "US", "numberType": "tollFree", "sms": "inbound+outbound", "quantity": 1}
+    message = only_problem(minimal_config(phoneNumbers={"pools": [{**base, **pool}]}))
+    path = "acs-platform:instances[0].phoneNumbers.pools[0]" + (f".{key}" if key else "")
+    assert message.startswith(f"{path}: ") and words in message
+
+
+def test_pool_names_are_unique_per_instance():
+    pool = {"name": "sms", "countryCode": "US", "numberType": "tollFree", "sms": "inbound", "quantity": 1}
+    message = only_problem(minimal_config(phoneNumbers={"pools": [pool, pool]}))
+    assert message == "acs-platform:instances[0].phoneNumbers.pools: has the pool 'sms' more than once"

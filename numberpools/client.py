@@ -1,0 +1,194 @@
+"""The PhoneNumbersClient of a pool: who it signs in as, how it retries, how long it waits.
+
+azure-communication-phonenumbers 1.4.0 speaks API version 2025-06-01 to the ACS data plane
+(`https://<name>.communication.azure.com`). It signs with an access key (HMAC-SHA256) when built from a
+connection string, and otherwise asks a token credential for `https://communication.azure.com//.default`.
+"""
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure.communication.phonenumbers import PhoneNumbersClient
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.pipeline.policies import RetryPolicy
+from azure.core.polling.base_polling import LROBasePolling
+
+ClientFactory = Callable[[str, str | None], AbstractContextManager[PhoneNumbersClient]]
+"""(endpoint, name of the connection string's environment variable or None) -> a client for the
+length of a `with` block."""
+
+# Five attempts at most per request. azure-core counts total and status retries separately (status
+# defaults to 3) and stops at whichever runs out first, so both are set.
+RETRY_TOTAL = 4
+# Backoff between attempts without Retry-After: 0 s, then 1, 2, 4 s.
+RETRY_BACKOFF_FACTOR = 0.5
+RETRY_BACKOFF_MAX = 8
+# azure-core sleeps as long as Retry-After asks, with no upper bound: a throttled `pulumi up` should
+# fail after a while, not hang.
+RETRY_AFTER_MAX = 60
+# And the attempts of one request together stop after this long (azure-core's default is a week).
+RETRY_TIMEOUT = 300
+# azure-core retries only idempotent methods, and POST and PATCH only on 500, 503 and 504 without
+# Retry-After: a 429 or 502 on a search or a purchase would fail at once. Every call here is safe to
+# repeat, but not because the service de-duplicates requests: 1.4.0 sends no Repeatability-Request-ID,
+# so a repeat is a new request. It is safe because of what each one names:
+# - a search (POST :search) holds numbers under a new search id until it expires (searchExpiresBy,
+#   minutes): a repeated one only holds other numbers for a while, and nothing is billed until a
+#   purchase, which names the one search id whose answer we got;
+# - a purchase (POST :purchase) names a search id, not numbers: it can only ever buy the numbers that
+#   search holds, and a number bought is no longer available to be bought again. When its outcome is
+#   unclear, `numbers.purchase` lists what was bought and releases it;
+# - a release (DELETE /phoneNumbers/{n}) of a number already released answers 404, read as released;
+# - a capability update (PATCH, merge-patch) sets a target state: repeated, it sets the same.
+RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
+
+# How often the long-running operations (search, purchase, release, capability update) are polled,
+# unless the service's Retry-After says otherwise, and how long one may run before we give up.
+# A search takes seconds to a minute; the SDK's own interval is 2 s.
+LRO_POLLING_INTERVAL = 2.0
+LRO_TIMEOUT = 600.0
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class PhoneNumberPoolError(RuntimeError):
+    """A step on a pool failed; the message names the pool, the step and the numbers involved."""
+
+
+class OperationTimedOut(AzureError):
+    """A long-running operation was still running at its deadline."""
+
+
+class _PoolRetryPolicy(RetryPolicy):
+    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+        options.setdefault("retry_on_methods", RETRY_METHODS)
+        return super().configure_retries(options)
+
+    def get_retry_after(self, response: Any) -> float | None:
+        retry_after = super().get_retry_after(response)
+        return None if retry_after is None else min(retry_after, RETRY_AFTER_MAX)
+
+
+class BoundedPolling(LROBasePolling):
+    """The SDK's own polling (Operation-Location, then the final GET), with a deadline. A poller given a
+    timeout (`result(timeout=)`) returns at it but leaves its thread polling; this one stops polling.
+    It is passed as `polling=` to each `begin_*` call: `begin_update_phone_number_capabilities` waits on
+    its poller itself, without a timeout, so this is the only bound it gets."""
+
+    def __init__(self, endpoint: str, interval: float, timeout: float, final_state_via: str | None = None):
+        super().__init__(
+            interval,
+            lro_options={"final-state-via": final_state_via} if final_state_via else None,
+            # Where the service answers with relative URLs, they are relative to the endpoint.
+            path_format_arguments={"endpoint": endpoint},
+        )
+        self._deadline = time.monotonic() + timeout
+        self._timeout_seconds = timeout
+
+    def _delay(self) -> None:
+        if time.monotonic() + self._extract_delay() > self._deadline:
+            raise OperationTimedOut(f"the operation was still running after {self._timeout_seconds:g} s")
+        super()._delay()
+
+
+def reason(error: BaseException) -> str:
+    """An SDK error in one line: the service's code and message, without the SDK's repetitions."""
+    if isinstance(error, HttpResponseError):
+        detail = getattr(error, "error", None)
+        code, message = getattr(detail, "code", None), getattr(detail, "message", None)
+        text = f"{code}: {message}" if code and message else str(error.message or error).splitlines()[0]
+        text = text.rstrip(".")
+        if error.status_code is not None and error.status_code >= 400:
+            return f"HTTP {error.status_code} {error.reason}: {text}"
+        # The operation's status answered 200 and said failed: the code and message are the operation's.
+        return f"the operation ended failed ({text})" if code else text
+    return str(error).splitlines()[0].rstrip(".") if str(error) else type(error).__name__
+
+
+def host_of(endpoint: str) -> str:
+    return (urlsplit(endpoint).netloc or endpoint).lower()
+
+
+def connection_string(connection_string_env: str | None) -> str | None:
+    """The connection string in the environment variable `connection_string_env`; None when no name is
+    given, or the variable is unset or empty."""
+    if not connection_string_env:
+        return None
+    if not _ENV_NAME.fullmatch(connection_string_env):
+        raise ValueError(f"not an environment variable name: {connection_string_env!r}")
+    return os.environ.get(connection_string_env) or None
+
+
+def phone_numbers_client(
+    endpoint: str,
+    connection_string_env: str | None,
+    credential: TokenCredential | None,
+    *,
+    retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
+    **transport_options: Any,
+) -> PhoneNumbersClient:
+    """A client for `endpoint` with the bounded retry policy: signed with the access key of the connection
+    string in `connection_string_env` when that is set and non-empty, else with `credential`.
+    `transport_options` go to the HTTP transport, such as `connection_verify` (a CA bundle path)."""
+    options = {
+        "retry_policy": _PoolRetryPolicy(
+            retry_total=RETRY_TOTAL,
+            retry_status=RETRY_TOTAL,
+            retry_backoff_factor=retry_backoff_factor,
+            retry_backoff_max=RETRY_BACKOFF_MAX,
+            timeout=RETRY_TIMEOUT,
+        ),
+        **transport_options,
+    }
+    value = connection_string(connection_string_env)
+    if value is not None:
+        client = PhoneNumbersClient.from_connection_string(value, **options)
+        # The key signs for the resource the connection string names: numbers bought with it belong
+        # there. A connection string of another ACS resource would buy numbers in the wrong place.
+        if host_of(client._endpoint) != host_of(endpoint):
+            raise PhoneNumberPoolError(
+                f"the connection string in ${connection_string_env} is for {host_of(client._endpoint)}, "
+                f"not for the pool's endpoint {host_of(endpoint)}"
+            )
+        return client
+    if credential is None:
+        raise ValueError("a token credential is needed where no connection string is set")
+    return PhoneNumbersClient(endpoint, credential, **options)
+
+
+@contextmanager
+def open_client(
+    endpoint: str,
+    connection_string_env: str | None,
+    credential: TokenCredential | None,
+    **options: Any,
+) -> Iterator[PhoneNumbersClient]:
+    """`phone_numbers_client` for the length of a `with` block."""
+    client = phone_numbers_client(endpoint, connection_string_env, credential, **options)
+    try:
+        yield client
+    finally:
+        # PhoneNumbersClient 1.4.0 has no close() of its own; its generated client holds the transport.
+        inner = getattr(client, "_phone_number_client", None)
+        if inner is not None:
+            inner.close()
+
+
+@contextmanager
+def default_client(endpoint: str, connection_string_env: str | None) -> Iterator[PhoneNumbersClient]:
+    """A client as whoever runs `pulumi up`: the connection string where the instance allows local auth
+    and the variable is set, else Azure CLI login, environment, managed identity or CI's OIDC."""
+    if connection_string(connection_string_env) is not None:
+        with open_client(endpoint, connection_string_env, None) as client:
+            yield client
+        return
+    from azure.identity import DefaultAzureCredential  # slow to import; only where it is used
+
+    with DefaultAzureCredential() as credential, open_client(endpoint, None, credential) as client:
+        yield client

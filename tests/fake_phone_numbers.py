@@ -1,0 +1,488 @@
+"""A local fake of the ACS phone numbers data plane, over HTTPS, for the real PhoneNumbersClient.
+
+It answers what azure-communication-phonenumbers 1.4.0 sends (API version 2025-06-01), as its generated
+operations expect, on 127.0.0.1 with a certificate the tests create and trust:
+
+- POST /availablePhoneNumbers/countries/{country}/:search ("search"): 202, no body, with Location (the
+  search result), Operation-Location (the operation), operation-id and search-id headers;
+- GET /availablePhoneNumbers/searchResults/{searchId} ("searchResult"): the numbers a search holds;
+- POST /availablePhoneNumbers/:purchase ("purchase"): 202 with Operation-Location, operation-id,
+  purchase-id; the body names the search id and the agreement not to resell;
+- DELETE /phoneNumbers/{number} ("release"): 202 with Operation-Location, operation-id, release-id;
+  404 for a number the resource does not hold;
+- PATCH /phoneNumbers/{number}/capabilities ("capabilities", merge-patch): 202 with Location (the
+  number), Operation-Location, operation-id, capabilities-id;
+- GET /phoneNumbers/{number} ("get") and GET /phoneNumbers?skip=&top= ("list", paged with nextLink);
+- GET /phoneNumbers/operations/{operationId} ("operation"): {"status": "running"} for `running_polls`
+  polls, then succeeded or failed (with an error), and resourceLocation where there is one.
+
+Numbers in paths come URL-encoded (%2B for +). Requests need a Bearer token or an HMAC-SHA256 signature
+(checked against `access_key` when the fake has one), and api-version 2025-06-01.
+
+It keeps the numbers available per (country, type, area code), the searches and the numbers purchased
+(with their capabilities), counts the calls per endpoint (by the names in brackets) and the
+authentication schemes used, and can be scripted: any endpoint answering an error (with Retry-After)
+for its next calls, or carrying a call out and losing its answer; a purchase that buys only some
+numbers and then fails; a release that fails; a number released behind Pulumi's back.
+"""
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import ssl
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+API_VERSION = "2025-06-01"
+_CALLING_CODES = {"US": "1", "CA": "1", "GB": "44", "FR": "33", "DE": "49", "NL": "31", "IE": "353"}
+
+_ROUTES = (
+    ("POST", re.compile(r"/availablePhoneNumbers/countries/(?P<country>[^/]+)/:search"), "search"),
+    ("GET", re.compile(r"/availablePhoneNumbers/searchResults/(?P<search>[^/]+)"), "searchResult"),
+    ("POST", re.compile(r"/availablePhoneNumbers/:purchase"), "purchase"),
+    ("GET", re.compile(r"/phoneNumbers/operations/(?P<operation>[^/]+)"), "operation"),
+    ("GET", re.compile(r"/phoneNumbers"), "list"),
+    ("GET", re.compile(r"/phoneNumbers/(?P<number>[^/]+)"), "get"),
+    ("DELETE", re.compile(r"/phoneNumbers/(?P<number>[^/]+)"), "release"),
+    ("PATCH", re.compile(r"/phoneNumbers/(?P<number>[^/]+)/capabilities"), "capabilities"),
+)
+
+Answer = tuple[int, dict[str, Any] | None, dict[str, str]]
+
+
+def new_access_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+@dataclass
+class _Search:
+    country: str
+    number_type: str
+    assignment_type: str
+    capabilities: dict[str, str]
+    numbers: list[str]
+    keys: dict[str, tuple[str, str, str | None]]  # number -> its inventory key
+    agreement_required: bool
+    purchased: bool = False
+
+
+@dataclass
+class Purchased:
+    number: str
+    country: str
+    number_type: str
+    assignment_type: str
+    capabilities: dict[str, str]
+    purchase_date: str
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "id": self.number.lstrip("+"),
+            "phoneNumber": self.number,
+            "countryCode": self.country,
+            "phoneNumberType": self.number_type,
+            "assignmentType": self.assignment_type,
+            "capabilities": dict(self.capabilities),
+            "purchaseDate": self.purchase_date,
+            "cost": {"amount": 1.0, "currencyCode": "USD", "billingFrequency": "monthly"},
+        }
+
+
+@dataclass
+class _Operation:
+    kind: str  # search, purchase, releasePhoneNumber, updatePhoneNumberCapabilities
+    outcome: str  # succeeded or failed
+    resource_location: str | None = None
+    error: dict[str, str] | None = None
+    polls: int = 0
+    created: str = field(default_factory=lambda: _now())
+
+
+@dataclass
+class _Failure:
+    kind: str
+    status: int
+    retry_after: str | None
+    apply: bool = False  # carry the request out before failing: the change is made, the answer is lost
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+class FakePhoneNumbers:
+    """Start with `with FakePhoneNumbers(cert, key) as fake:`; the server stops when the block ends."""
+
+    def __init__(self, cert: Path, key: Path, access_key: str | None = None):
+        self._lock = threading.Lock()
+        self.access_key = access_key  # when set, HMAC signatures are checked against it
+        self.running_polls = 1  # operation polls that answer "running" before the outcome
+        self.page_size = 100  # at most this many numbers per page of the list, whatever `top` asks
+        self.calls: Counter[str] = Counter()  # by endpoint: "search", "purchase", "release", ...
+        self.polls: Counter[str] = Counter()  # operation polls, by operation kind
+        self.auth: Counter[str] = Counter()  # "Bearer", "HMAC-SHA256"
+        self.searches: list[dict[str, Any]] = []  # the request bodies, in order
+        self.released: list[str] = []  # numbers released through the API, in order
+        self.capability_updates: list[tuple[str, dict[str, str]]] = []
+        self.agreement_required: set[str] = set()  # countries whose numbers need agreeToNotResell
+        self._available: dict[tuple[str, str, str | None], list[str]] = {}
+        self._searches: dict[str, _Search] = {}
+        self._purchased: dict[str, Purchased] = {}  # in purchase order
+        self._operations: dict[str, _Operation] = {}
+        self._failures: list[_Failure] = []
+        self._partial_purchases: list[int] = []  # the next purchases buy this many, then fail
+        self._failing_releases: set[str] = set()
+        self._sequence = 0
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self._server = _Server(self, context)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    def connection_string(self) -> str:
+        """The connection string of this "resource", with its access key (made on first use)."""
+        if self.access_key is None:
+            self.access_key = new_access_key()
+        return f"endpoint={self.url}/;accesskey={self.access_key}"
+
+    def __enter__(self) -> "FakePhoneNumbers":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # The inventory and the scripts
+
+    def add_numbers(self, country: str, number_type: str, count: int, area_code: str | None = None) -> list[str]:
+        """Makes `count` numbers available for (country, type, area code) and returns them."""
+        with self._lock:
+            made = []
+            for _ in range(count):
+                self._sequence += 1
+                made.append(f"+{_CALLING_CODES.get(country, '999')}{area_code or '800'}{5550000 + self._sequence}")
+            self._available.setdefault((country, number_type, area_code), []).extend(made)
+            return made
+
+    def available(self, country: str, number_type: str, area_code: str | None = None) -> list[str]:
+        with self._lock:
+            return list(self._available.get((country, number_type, area_code), []))
+
+    @property
+    def purchased(self) -> dict[str, Purchased]:
+        """The numbers the resource holds, in purchase order."""
+        with self._lock:
+            return dict(self._purchased)
+
+    def fail_next(self, kind: str, status: int, times: int = 1, retry_after: float | None = None) -> None:
+        """The next `times` calls of endpoint `kind` answer `status`, with Retry-After (seconds) when
+        given, and change nothing."""
+        header = None if retry_after is None else f"{retry_after:g}"
+        with self._lock:
+            self._failures.extend(_Failure(kind, status, header) for _ in range(times))
+
+    def lose_answer_of_next(self, kind: str, status: int = 503) -> None:
+        """The next call of endpoint `kind` is carried out, then answers `status`: the answer is lost."""
+        with self._lock:
+            self._failures.append(_Failure(kind, status, None, apply=True))
+
+    def fail_purchase_after(self, bought: int) -> None:
+        """The next purchase buys the first `bought` numbers of its search, then its operation fails."""
+        with self._lock:
+            self._partial_purchases.append(bought)
+
+    def fail_release_of(self, number: str) -> None:
+        """Each release of `number` starts, then its operation fails and the number stays held."""
+        with self._lock:
+            self._failing_releases.add(number)
+
+    def release_outside(self, number: str) -> None:
+        """Releases `number` as someone in the portal would: no call through the API."""
+        with self._lock:
+            del self._purchased[number]
+
+    # The API
+
+    def handle(self, method: str, target: str, headers: Any, body: bytes) -> Answer:
+        url = urlsplit(target)
+        kind, match = _route(method, url.path)
+        with self._lock:
+            self.calls[kind or f"{method} {url.path}"] += 1
+            refused = self._authenticate(method, target, headers, body)
+            if refused is not None:
+                return refused
+            if parse_qs(url.query).get("api-version") != [API_VERSION]:
+                return _error(400, "InvalidApiVersion", f"api-version must be {API_VERSION}.")
+            if kind is None or match is None:
+                return _error(404, "NotFound", f"No route for {method} {url.path}.")
+            failure = next((f for f in self._failures if f.kind == kind), None)
+            if failure is not None:
+                self._failures.remove(failure)
+                if not failure.apply:
+                    return _error(failure.status, "Scripted", "A failure the test asked for.", failure.retry_after)
+            payload = json.loads(body) if body else {}
+            endpoints = {
+                "search": self._search,
+                "searchResult": self._search_result,
+                "purchase": self._purchase,
+                "release": self._release,
+                "capabilities": self._capabilities,
+                "get": self._get,
+                "list": self._list,
+                "operation": self._operation_status,
+            }
+            answer = endpoints[kind](match, payload, parse_qs(url.query))
+            if failure is not None:
+                return _error(failure.status, "Scripted", "Carried out, but the answer is lost.")
+            return answer
+
+    def _authenticate(self, method: str, target: str, headers: Any, body: bytes) -> Answer | None:
+        authorization = headers.get("Authorization", "")
+        scheme = authorization.split(" ", 1)[0]
+        if scheme == "Bearer" and authorization[len("Bearer ") :].strip():
+            self.auth[scheme] += 1
+            return None
+        if scheme == "HMAC-SHA256":
+            self.auth[scheme] += 1
+            if self.access_key is None or self._signed(method, target, headers, body, authorization):
+                return None
+            return _error(401, "Denied", "The HMAC signature does not match the access key.")
+        return _error(401, "Denied", "Authorization is missing or not Bearer or HMAC-SHA256.")
+
+    def _signed(self, method: str, target: str, headers: Any, body: bytes, authorization: str) -> bool:
+        # As HMACCredentialsPolicy signs: verb, path and query, date, host, SHA-256 of the body.
+        content_hash = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        if headers.get("x-ms-content-sha256") != content_hash:
+            return False
+        to_sign = f"{method}\n{target}\n{headers.get('x-ms-date', '')};{self.host};{content_hash}"
+        assert self.access_key is not None
+        expected = base64.b64encode(
+            hmac.new(base64.b64decode(self.access_key), to_sign.encode(), hashlib.sha256).digest()
+        ).decode()
+        return authorization.endswith(f"&Signature={expected}")
+
+    def _search(self, match: re.Match[str], payload: dict[str, Any], _query: Any) -> Answer:
+        country = match["country"]
+        self.searches.append({"country": country, **payload})
+        number_type, area_code = payload.get("phoneNumberType"), payload.get("areaCode")
+        quantity = int(payload.get("quantity") or 1)
+        keys = [k for k in self._available if k[:2] == (country, number_type) and area_code in (None, k[2])]
+        search_id = str(uuid.uuid4())
+        taken: dict[str, tuple[str, str, str | None]] = {}
+        for key in keys:
+            while self._available[key] and len(taken) < quantity:
+                taken[self._available[key].pop(0)] = key
+        search = _Search(
+            country,
+            str(number_type),
+            str(payload.get("assignmentType")),
+            dict(payload.get("capabilities") or {}),
+            list(taken),
+            taken,
+            country in self.agreement_required,
+        )
+        self._searches[search_id] = search
+        result = self._url(f"/availablePhoneNumbers/searchResults/{search_id}")
+        if taken:
+            operation = self._operation("search", "succeeded", result)
+        else:  # as the service does when it has no number of the kind at all
+            operation = self._operation(
+                "search", "failed", error={"code": "NoNumbersAvailable", "message": "No numbers match the search."}
+            )
+        return 202, None, {**self._started(operation), "Location": result, "search-id": search_id}
+
+    def _search_result(self, match: re.Match[str], _payload: Any, _query: Any) -> Answer:
+        search = self._searches.get(match["search"])
+        if search is None:
+            return _error(404, "NotFound", "No such search.")
+        return (
+            200,
+            {
+                "searchId": match["search"],
+                "phoneNumbers": list(search.numbers),
+                "phoneNumberType": search.number_type,
+                "assignmentType": search.assignment_type,
+                "capabilities": search.capabilities,
+                "cost": {"amount": 1.0, "currencyCode": "USD", "billingFrequency": "monthly"},
+                "searchExpiresBy": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)).isoformat(),
+                "isAgreementToNotResellRequired": search.agreement_required,
+            },
+            {},
+        )
+
+    def _purchase(self, _match: re.Match[str], payload: dict[str, Any], _query: Any) -> Answer:
+        search = self._searches.get(str(payload.get("searchId")))
+        if search is None:
+            return _error(404, "NotFound", "No such search, or it expired.")
+        if search.purchased:
+            return _error(409, "SearchAlreadyPurchased", "This search was purchased already.")
+        if search.agreement_required and not payload.get("agreeToNotResell"):
+            return _error(400, "AgreementRequired", "These numbers need the agreement not to resell them.")
+        search.purchased = True
+        bought = self._partial_purchases.pop(0) if self._partial_purchases else len(search.numbers)
+        for number in search.numbers[:bought]:
+            self._purchased[number] = Purchased(
+                number, search.country, search.number_type, search.assignment_type, dict(search.capabilities), _now()
+            )
+        for number in search.numbers[bought:]:  # back on the shelf
+            self._available[search.keys[number]].append(number)
+        if bought < len(search.numbers):
+            operation = self._operation(
+                "purchase", "failed", error={"code": "PurchaseFailed", "message": "The purchase failed part way."}
+            )
+        else:
+            operation = self._operation("purchase", "succeeded")
+        return 202, None, {**self._started(operation), "purchase-id": str(uuid.uuid4())}
+
+    def _release(self, match: re.Match[str], _payload: Any, _query: Any) -> Answer:
+        number = unquote(match["number"])
+        if number not in self._purchased:
+            return _error(404, "PhoneNumberNotFound", f"The phone number {number} is not held by this resource.")
+        if number in self._failing_releases:
+            operation = self._operation(
+                "releasePhoneNumber", "failed", error={"code": "ReleaseFailed", "message": "The release failed."}
+            )
+        else:
+            del self._purchased[number]
+            self.released.append(number)
+            operation = self._operation("releasePhoneNumber", "succeeded")
+        return 202, None, {**self._started(operation), "release-id": str(uuid.uuid4())}
+
+    def _capabilities(self, match: re.Match[str], payload: dict[str, Any], _query: Any) -> Answer:
+        number = unquote(match["number"])
+        held = self._purchased.get(number)
+        if held is None:
+            return _error(404, "PhoneNumberNotFound", f"The phone number {number} is not held by this resource.")
+        # Merge-patch: what is given changes, what is left out stays.
+        change = {k: v for k, v in payload.items() if k in ("sms", "calling") and v is not None}
+        held.capabilities.update(change)
+        self.capability_updates.append((number, change))
+        location = self._url(f"/phoneNumbers/{quote(number, safe='')}")
+        operation = self._operation("updatePhoneNumberCapabilities", "succeeded", location)
+        return 202, None, {**self._started(operation), "Location": location, "capabilities-id": str(uuid.uuid4())}
+
+    def _get(self, match: re.Match[str], _payload: Any, _query: Any) -> Answer:
+        held = self._purchased.get(unquote(match["number"]))
+        if held is None:
+            return _error(404, "PhoneNumberNotFound", "The phone number is not held by this resource.")
+        return 200, held.body(), {}
+
+    def _list(self, _match: re.Match[str], _payload: Any, query: dict[str, list[str]]) -> Answer:
+        skip = int(query.get("skip", ["0"])[0])
+        top = min(int(query.get("top", ["100"])[0]), self.page_size)
+        held = list(self._purchased.values())
+        page: dict[str, Any] = {"phoneNumbers": [p.body() for p in held[skip : skip + top]]}
+        if skip + top < len(held):
+            page["nextLink"] = self._url(f"/phoneNumbers?skip={skip + top}&top={top}")
+        return 200, page, {}
+
+    def _operation_status(self, match: re.Match[str], _payload: Any, _query: Any) -> Answer:
+        operation_id = match["operation"]
+        operation = self._operations.get(operation_id)
+        if operation is None:
+            return _error(404, "NotFound", "No such operation.")
+        operation.polls += 1
+        self.polls[operation.kind] += 1
+        body: dict[str, Any] = {
+            "operationType": operation.kind,
+            "status": "running" if operation.polls <= self.running_polls else operation.outcome,
+            "createdDateTime": operation.created,
+            "id": operation_id,
+            "lastActionDateTime": _now(),
+        }
+        if body["status"] == "succeeded" and operation.resource_location:
+            body["resourceLocation"] = operation.resource_location
+        if body["status"] == "failed":
+            body["error"] = operation.error
+        return 200, body, {}
+
+    def _operation(
+        self, kind: str, outcome: str, resource_location: str | None = None, error: dict[str, str] | None = None
+    ) -> str:
+        operation_id = f"{kind}_{uuid.uuid4()}"
+        self._operations[operation_id] = _Operation(kind, outcome, resource_location, error)
+        return operation_id
+
+    def _started(self, operation_id: str) -> dict[str, str]:
+        return {
+            "Operation-Location": self._url(f"/phoneNumbers/operations/{operation_id}"),
+            "operation-id": operation_id,
+        }
+
+    def _url(self, path: str) -> str:
+        separator = "&" if "?" in path else "?"
+        return f"{self.url}{path}{separator}api-version={API_VERSION}"
+
+
+def _route(method: str, path: str) -> tuple[str | None, re.Match[str] | None]:
+    for route_method, pattern, kind in _ROUTES:
+        if method == route_method and (match := pattern.fullmatch(path)):
+            return kind, match
+    return None, None
+
+
+def _error(status: int, code: str, message: str, retry_after: str | None = None) -> Answer:
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    return status, {"error": {"code": code, "message": message}}, headers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: "_Server"
+    timeout = 5  # a client that stalls cannot hold a server thread for longer
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def do_PATCH(self) -> None:
+        self._answer("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._answer("DELETE")
+
+    def _answer(self, method: str) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, payload, headers = self.server.fake.handle(method, self.path, self.headers, body)
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the calls are counted; a line per request would only clutter the test output
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakePhoneNumbers, context: ssl.SSLContext):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+        # The TLS handshake happens on the first read, in the request's own thread under its timeout.
+        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
