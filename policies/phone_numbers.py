@@ -1,7 +1,10 @@
 """Phone number pools: only what ACS sells to the subscription's billing country, within limits.
 
 Availability comes from a dated table in the repository (data/phone-number-availability.yaml),
-or, in the online mode, from Azure itself (`list_available_offerings`) where credentials exist.
+or, in the online mode (`online: true`, where credentials exist), from Azure itself:
+`list_available_offerings` on the pool's ACS endpoint, which answers for the subscription's own
+billing country. A pool whose endpoint a preview cannot know yet (a new ACS resource), or an
+answer that does not come, is judged by the table.
 The documented limits are on requests, per tenant: one purchase at a time and five searches a
 week. Each pool is one search when it is created or grows, so a stack may declare at most as
 many pools as the searches the tenant has left this week (`maxPools`, 5 by default).
@@ -13,6 +16,8 @@ from pathlib import Path
 
 import yaml
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
+
+from numberpools.client import default_client
 
 from .resource_types import PHONE_NUMBER_POOL
 from .support import UNKNOWN, known, of_type, resource_rule, stack_rule
@@ -62,6 +67,35 @@ def table() -> tuple[str, list[Offering]]:
     return str(document["as_of"]), offerings
 
 
+def offered_online(endpoint: str, country: str, number_type: str, assignment: str, client_factory=default_client):
+    """The (sms, calling) capabilities Azure offers for these numbers to this subscription."""
+    with client_factory(endpoint, None) as client:
+        offerings = client.list_available_offerings(country, phone_number_type=number_type, assignment_type=assignment)
+        return [(o.available_capabilities.sms, o.available_capabilities.calling) for o in offerings]
+
+
+def _online_verdict(args: ResourceValidationArgs, country: str, number_type: str, sms: str, calling: str) -> str | None:
+    """A violation message from Azure's own offerings, "" when they allow the pool, None when unasked."""
+    endpoint, assignment = known(args.props, "endpoint"), known(args.props, "assignmentType") or "application"
+    if not args.get_config()["online"] or not isinstance(endpoint, str):
+        return None
+    try:
+        offered = offered_online(endpoint, country, number_type, assignment)
+    except Exception:  # noqa: BLE001  offline, unauthorised, throttled: the table still judges
+        return None
+    return online_verdict(args.name, f"{assignment} {number_type} numbers in {country}", sms, calling, offered)
+
+
+def online_verdict(name: str, numbers: str, sms: str, calling: str, offered: list[tuple[str, str]]) -> str:
+    """ "" when one of Azure's offerings covers the capabilities asked for, else why not."""
+    if any(DIRECTIONS[sms] <= DIRECTIONS[s] and DIRECTIONS[calling] <= DIRECTIONS[c] for s, c in offered):
+        return ""
+    return (
+        f"{name}: Azure offers no {numbers} with sms {sms!r} and calling {calling!r} to this subscription; "
+        f"it offers (sms, calling) {offered or 'nothing'}."
+    )
+
+
 def _pool(args_props) -> tuple[str, str, str, str] | None:
     values = tuple(known(args_props, key) for key in ("countryCode", "numberType", "sms", "calling"))
     return None if UNKNOWN in values or None in values else values  # type: ignore[return-value]
@@ -77,7 +111,10 @@ def _pool(args_props) -> tuple[str, str, str, str] | None:
     "billingCountry to the subscription's.",
     url=AVAILABILITY_DOC,
     config_schema=PolicyConfigSchema(
-        properties={"billingCountry": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "US"}}
+        properties={
+            "billingCountry": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "US"},
+            "online": {"type": "boolean", "default": False},
+        }
     ),
 )
 def availability(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -85,6 +122,11 @@ def availability(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if pool is None:
         return
     country, number_type, sms, calling = pool
+    online = _online_verdict(args, country, number_type, sms, calling)
+    if online is not None:
+        if online:
+            report(online)
+        return
     billing = args.get_config()["billingCountry"]
     as_of, offerings = table()
     sold = [o for o in offerings if (o.country, o.type) == (country, number_type) and billing in o.billing]

@@ -48,6 +48,7 @@ _CALLING_CODES = {"US": "1", "CA": "1", "GB": "44", "FR": "33", "DE": "49", "NL"
 
 _ROUTES = (
     ("POST", re.compile(r"/availablePhoneNumbers/countries/(?P<country>[^/]+)/:search"), "search"),
+    ("GET", re.compile(r"/availablePhoneNumbers/countries/(?P<country>[^/]+)/offerings"), "offerings"),
     ("GET", re.compile(r"/availablePhoneNumbers/searchResults/(?P<search>[^/]+)"), "searchResult"),
     ("POST", re.compile(r"/availablePhoneNumbers/:purchase"), "purchase"),
     ("GET", re.compile(r"/phoneNumbers/operations/(?P<operation>[^/]+)"), "operation"),
@@ -136,6 +137,8 @@ class FakePhoneNumbers:
         self.capability_updates: list[tuple[str, dict[str, str]]] = []
         self.agreement_required: set[str] = set()  # countries whose numbers need agreeToNotResell
         self._available: dict[tuple[str, str, str | None], list[str]] = {}
+        # (country) -> offerings: phoneNumberType, assignmentType, availableCapabilities {sms, calling}
+        self.offerings: dict[str, list[dict[str, Any]]] = {}
         self._searches: dict[str, _Search] = {}
         self._purchased: dict[str, Purchased] = {}  # in purchase order
         self._operations: dict[str, _Operation] = {}
@@ -249,6 +252,7 @@ class FakePhoneNumbers:
                 "get": self._get,
                 "list": self._list,
                 "operation": self._operation_status,
+                "offerings": self._offerings,
             }
             answer = endpoints[kind](match, payload, parse_qs(url.query))
             if failure is not None:
@@ -279,6 +283,12 @@ class FakePhoneNumbers:
             hmac.new(base64.b64decode(self.access_key), to_sign.encode(), hashlib.sha256).digest()
         ).decode()
         return authorization.endswith(f"&Signature={expected}")
+
+    def _offerings(self, match: re.Match[str], _payload: dict[str, Any], query: Any) -> Answer:
+        wanted = {k: query[k][0] for k in ("phoneNumberType", "assignmentType") if k in query}
+        found = [o for o in self.offerings.get(match["country"], []) if all(o[k] == v for k, v in wanted.items())]
+        cost = {"amount": 2.0, "isoCurrencySymbol": "USD", "billingFrequency": "monthly"}
+        return 200, {"phoneNumberOfferings": [{**o, "cost": cost} for o in found]}, {}
 
     def _search(self, match: re.Match[str], payload: dict[str, Any], _query: Any) -> Answer:
         country = match["country"]

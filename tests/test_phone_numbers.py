@@ -4,7 +4,10 @@ the availability table, and never bought by a plan."""
 import pytest
 
 from components.phone_numbers import connection_string_env
+from numberpools.client import open_client
+from policies.phone_numbers import offered_online, online_verdict
 from policies.resource_types import PHONE_NUMBER_POOL
+from tests.fake_phone_numbers import FakePhoneNumbers
 from tests.policy_harness import fixture, judge, violations_of
 from tests.stacks import ACS, minimal_config, one, plan_config, sources
 
@@ -102,3 +105,25 @@ def test_more_pools_than_weekly_searches_is_a_violation():
     [violation] = violations_of(verdicts, "phone-number-purchase-limits")
     assert violation.message == "6 phone number pools need 6 searches; a tenant may make 5 a week."
     assert violations_of(judge([pool(f"pool-{i}") for i in range(5)]), "phone-number-purchase-limits") == []
+
+
+def test_the_online_mode_asks_azure_what_it_offers_this_subscription(certificate, credential):
+    with FakePhoneNumbers(*certificate) as fake:
+        fake.offerings["GB"] = [
+            {
+                "phoneNumberType": "geographic",
+                "assignmentType": "application",
+                "availableCapabilities": {"sms": "none", "calling": "inbound+outbound"},
+            }
+        ]
+
+        def factory(endpoint, connection_string_env):
+            return open_client(endpoint, connection_string_env, credential, connection_verify=str(certificate[0]))
+
+        offered = offered_online(fake.url, "GB", "geographic", "application", client_factory=factory)
+        assert offered == [("none", "inbound+outbound")]
+        assert offered_online(fake.url, "GB", "tollFree", "application", client_factory=factory) == []
+        assert fake.calls["offerings"] == 2
+    assert online_verdict("gb", "numbers", "none", "inbound", offered) == ""
+    refusal = online_verdict("gb", "application geographic numbers in GB", "outbound", "inbound", offered)
+    assert refusal.startswith("gb: Azure offers no application geographic numbers in GB with sms 'outbound'")
