@@ -22,6 +22,10 @@ FAULTS = {
         ["--stacks-dir", str(REPO / "tests" / "stacks")],
         [("mandatory", "acs-local-auth-disabled", "communication-acs-contoso-fault-eu")],
     ),
+    "phone-not-sold": (
+        ["--stacks-dir", str(REPO / "tests" / "stacks")],
+        [("mandatory", "phone-number-availability", "numbers-acs-contoso-fault-uk-london")],
+    ),
     "email-geography": (
         ["--project-dir", str(FIXTURES)],
         [("mandatory", "email-domain-same-geography", "acs")],
