@@ -28,16 +28,20 @@ from preflight.policy_config import load_policy_config  # noqa: E402
 from preflight.runner import plan_stack  # noqa: E402
 from preflight.stacks import load_project  # noqa: E402
 
+# Everything the program, the pack and preflight import, and nothing of their own.
 FLOOR_IMPORTS = (
-    "import pulumi, pulumi_policy, pydantic, yaml, jsonschema, grpc; "
+    "import pulumi, pulumi_policy, pydantic, yaml, jsonschema, grpc, azure.identity; "
+    "import azure.mgmt.communication, azure.communication.phonenumbers; "
     "import pulumi_azure_native.communication, pulumi_azure_native.monitor, "
-    "pulumi_azure_native.operationalinsights, pulumi_azure_native.authorization, pulumi_azure_native.resources"
+    "pulumi_azure_native.operationalinsights, pulumi_azure_native.authorization, pulumi_azure_native.resources, "
+    "pulumi_azure_native.keyvault, pulumi_azure_native.eventgrid, pulumi_azure_native.storage, pulumi_azure_native.dns"
 )
 
 
-def generated_stack(directory: Path, instances: int) -> None:
+def generated_stack(directory: Path, instances: int, stack: str = "bench100") -> None:
     config = {
         "azure-native:location": "westeurope",
+        "azure-native:tenantId": "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
         "acs-platform:tier": "prod",
         "acs-platform:owner": "platform-team@contoso.com",
         "acs-platform:costCenter": "CC-4711",
@@ -46,7 +50,7 @@ def generated_stack(directory: Path, instances: int) -> None:
             for i in range(instances)
         ],
     }
-    (directory / "Pulumi.bench100.yaml").write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
+    (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
 
 
 def timed(action) -> float:
