@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-from numberpools.pool import PhoneNumberPool, PhoneNumberPoolArgs
 
+from numberpools.pool import PhoneNumberPool, PhoneNumberPoolArgs
 from stackconfig.phone_numbers import PoolConfig
 
 
