@@ -7,26 +7,16 @@ from typing import Any
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
-from azure.core.pipeline.policies import RetryPolicy
 from azure.identity import DefaultAzureCredential
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import CommunicationServiceKeys, RegenerateKeyParameters
 
+from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, BoundedRetryPolicy
 from keyrotation.schedule import KEY_TYPES
 
-# Five attempts at most. azure-core counts total and status retries separately (status defaults to
-# 3) and stops at whichever runs out first, so both are set.
-RETRY_TOTAL = 4
-# Backoff between attempts without Retry-After: 0 s, then 1, 2, 4 s.
-RETRY_BACKOFF_FACTOR = 0.5
-RETRY_BACKOFF_MAX = 8
-# azure-core sleeps as long as Retry-After asks, with no upper bound. A throttled `pulumi up`
-# should fail after a while, not hang.
-RETRY_AFTER_MAX = 60
-# azure-core retries POST only on 500, 503 and 504 without Retry-After, so a 429 or 502 without
-# it would fail at once. Both calls here are POST and both are safe to repeat: listKeys reads, and
-# a repeated regeneration only replaces a key whose value was never handed to anyone.
-RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
+# Both calls here are POST and both are safe to repeat: listKeys reads, and a repeated
+# regeneration only replaces a key whose value was never handed to anyone.
+RETRY_METHODS = IDEMPOTENT | {"POST"}
 
 _RESOURCE_ID = re.compile(
     r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -37,16 +27,6 @@ _RESOURCE_ID = re.compile(
 
 class KeyRotationError(RuntimeError):
     """Reading or regenerating an ACS key failed; the message names the resource, the key and the step."""
-
-
-class _AcsRetryPolicy(RetryPolicy):
-    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-        options.setdefault("retry_on_methods", RETRY_METHODS)
-        return super().configure_retries(options)
-
-    def get_retry_after(self, response: Any) -> float | None:
-        retry_after = super().get_retry_after(response)
-        return None if retry_after is None else min(retry_after, RETRY_AFTER_MAX)
 
 
 def acs_client(
@@ -66,12 +46,7 @@ def acs_client(
         base_url=arm_endpoint,
         # The token's audience is the endpoint's own cloud; the SDK would take the public cloud's.
         credential_scopes=[f"{arm_endpoint}/.default"],
-        retry_policy=_AcsRetryPolicy(
-            retry_total=RETRY_TOTAL,
-            retry_status=RETRY_TOTAL,
-            retry_backoff_factor=retry_backoff_factor,
-            retry_backoff_max=RETRY_BACKOFF_MAX,
-        ),
+        retry_policy=BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor),
         **transport_options,
     )
 

@@ -16,24 +16,14 @@ from urllib.parse import urlsplit
 from azure.communication.phonenumbers import PhoneNumbersClient
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
-from azure.core.pipeline.policies import RetryPolicy
 from azure.core.polling.base_polling import LROBasePolling
+
+from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, BoundedRetryPolicy
 
 ClientFactory = Callable[[str, str | None], AbstractContextManager[PhoneNumbersClient]]
 """(endpoint, name of the connection string's environment variable or None) -> a client for the
 length of a `with` block."""
 
-# Five attempts at most per request. azure-core counts total and status retries separately (status
-# defaults to 3) and stops at whichever runs out first, so both are set.
-RETRY_TOTAL = 4
-# Backoff between attempts without Retry-After: 0 s, then 1, 2, 4 s.
-RETRY_BACKOFF_FACTOR = 0.5
-RETRY_BACKOFF_MAX = 8
-# azure-core sleeps as long as Retry-After asks, with no upper bound: a throttled `pulumi up` should
-# fail after a while, not hang.
-RETRY_AFTER_MAX = 60
-# And the attempts of one request together stop after this long (azure-core's default is a week).
-RETRY_TIMEOUT = 300
 # azure-core retries only idempotent methods, and POST and PATCH only on 500, 503 and 504 without
 # Retry-After: a 429 or 502 on a search or a purchase would fail at once. Every call here is safe to
 # repeat, but not because the service de-duplicates requests: 1.4.0 sends no Repeatability-Request-ID,
@@ -46,7 +36,7 @@ RETRY_TIMEOUT = 300
 #   unclear, `numbers.purchase` lists what was bought and releases it;
 # - a release (DELETE /phoneNumbers/{n}) of a number already released answers 404, read as released;
 # - a capability update (PATCH, merge-patch) sets a target state: repeated, it sets the same.
-RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
+RETRY_METHODS = IDEMPOTENT | {"POST", "PATCH"}
 
 # How often the long-running operations (search, purchase, release, capability update) are polled,
 # unless the service's Retry-After says otherwise, and how long one may run before we give up.
@@ -63,16 +53,6 @@ class PhoneNumberPoolError(RuntimeError):
 
 class OperationTimedOut(AzureError):
     """A long-running operation was still running at its deadline."""
-
-
-class _PoolRetryPolicy(RetryPolicy):
-    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-        options.setdefault("retry_on_methods", RETRY_METHODS)
-        return super().configure_retries(options)
-
-    def get_retry_after(self, response: Any) -> float | None:
-        retry_after = super().get_retry_after(response)
-        return None if retry_after is None else min(retry_after, RETRY_AFTER_MAX)
 
 
 class BoundedPolling(LROBasePolling):
@@ -137,13 +117,7 @@ def phone_numbers_client(
     string in `connection_string_env` when that is set and non-empty, else with `credential`.
     `transport_options` go to the HTTP transport, such as `connection_verify` (a CA bundle path)."""
     options = {
-        "retry_policy": _PoolRetryPolicy(
-            retry_total=RETRY_TOTAL,
-            retry_status=RETRY_TOTAL,
-            retry_backoff_factor=retry_backoff_factor,
-            retry_backoff_max=RETRY_BACKOFF_MAX,
-            timeout=RETRY_TIMEOUT,
-        ),
+        "retry_policy": BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor),
         **transport_options,
     }
     value = connection_string(connection_string_env)

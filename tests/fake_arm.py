@@ -21,11 +21,9 @@ import ipaddress
 import json
 import re
 import secrets
-import ssl
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +32,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.https_fake import Answer, HttpsFake
 
 _PATH = re.compile(
     r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -142,10 +142,11 @@ class _Failure:
     apply: bool  # carry the request out before failing: the change is made, the answer is lost
 
 
-class FakeArm:
+class FakeArm(HttpsFake):
     """Start with `with FakeArm(cert, key) as arm:`; the server stops when the block ends."""
 
     def __init__(self, cert: Path, key: Path):
+        super().__init__(cert, key)
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, str, str], dict[str, str]] = {}
         self._failures: list[_Failure] = []
@@ -155,24 +156,6 @@ class FakeArm:
         self._domains: dict[tuple[str, str, str, str], dict[str, _Record]] = {}
         self._operations: dict[str, int] = {}  # operation id -> status GETs so far
         self.initiated: list[tuple[str, str]] = []  # (domain, record type), in order
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        self._server = _Server(self, context)
-        # A daemon, so that a test that never reaches __exit__ cannot keep the interpreter alive.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> "FakeArm":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def add_service(self, subscription: str, resource_group: str, name: str) -> str:
         """Adds an ACS resource with fresh keys and returns its resource id."""
@@ -256,11 +239,9 @@ class FakeArm:
         with self._lock:
             self._failures.extend(_Failure(action, status, header, apply) for _ in range(times))
 
-    def handle(
-        self, path: str, headers: Any, body: bytes, method: str = "POST"
-    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    def handle(self, method: str, target: str, headers: Any, body: bytes) -> Answer:
         """(status, JSON body or None for none, extra headers) for one request."""
-        url = urlsplit(path)
+        url = urlsplit(target)
         action, match = _route(method, url.path)
         with self._lock:
             self.calls[action or url.path.rsplit("/", 1)[-1]] += 1
@@ -476,44 +457,3 @@ def _error(
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     headers = {} if retry_after is None else {"Retry-After": retry_after}
     return status, {"error": {"code": code, "message": message}}, headers
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
-    timeout = 5  # a client that stalls cannot hold a server thread for longer
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_PATCH(self) -> None:
-        self._answer("PATCH")
-
-    def _answer(self, method: str) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, payload, headers = self.server.fake.handle(self.path, self.headers, body, method)
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        if payload is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the calls are counted; a line per request would only clutter the test output
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeArm, context: ssl.SSLContext):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        # The TLS handshake happens on the first read, in the request's own thread under its
-        # timeout, rather than in accept(), where a stalled client would block the server.
-        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)

@@ -33,15 +33,15 @@ import hmac
 import json
 import re
 import secrets
-import ssl
 import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from tests.https_fake import Answer, HttpsFake
 
 API_VERSION = "2025-06-01"
 _CALLING_CODES = {"US": "1", "CA": "1", "GB": "44", "FR": "33", "DE": "49", "NL": "31", "IE": "353"}
@@ -57,8 +57,6 @@ _ROUTES = (
     ("DELETE", re.compile(r"/phoneNumbers/(?P<number>[^/]+)"), "release"),
     ("PATCH", re.compile(r"/phoneNumbers/(?P<number>[^/]+)/capabilities"), "capabilities"),
 )
-
-Answer = tuple[int, dict[str, Any] | None, dict[str, str]]
 
 
 def new_access_key() -> str:
@@ -121,10 +119,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-class FakePhoneNumbers:
+class FakePhoneNumbers(HttpsFake):
     """Start with `with FakePhoneNumbers(cert, key) as fake:`; the server stops when the block ends."""
 
     def __init__(self, cert: Path, key: Path, access_key: str | None = None):
+        super().__init__(cert, key)
         self._lock = threading.Lock()
         self.access_key = access_key  # when set, HMAC signatures are checked against it
         self.running_polls = 1  # operation polls that answer "running" before the outcome
@@ -146,33 +145,12 @@ class FakePhoneNumbers:
         self._partial_purchases: list[int] = []  # the next purchases buy this many, then fail
         self._failing_releases: set[str] = set()
         self._sequence = 0
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        self._server = _Server(self, context)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self._server.server_address[1]}"
 
     def connection_string(self) -> str:
         """The connection string of this "resource", with its access key (made on first use)."""
         if self.access_key is None:
             self.access_key = new_access_key()
         return f"endpoint={self.url}/;accesskey={self.access_key}"
-
-    def __enter__(self) -> "FakePhoneNumbers":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     # The inventory and the scripts
 
@@ -453,46 +431,3 @@ def _route(method: str, path: str) -> tuple[str | None, re.Match[str] | None]:
 def _error(status: int, code: str, message: str, retry_after: str | None = None) -> Answer:
     headers = {} if retry_after is None else {"Retry-After": retry_after}
     return status, {"error": {"code": code, "message": message}}, headers
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
-    timeout = 5  # a client that stalls cannot hold a server thread for longer
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def do_PATCH(self) -> None:
-        self._answer("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._answer("DELETE")
-
-    def _answer(self, method: str) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, payload, headers = self.server.fake.handle(method, self.path, self.headers, body)
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        if payload is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the calls are counted; a line per request would only clutter the test output
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakePhoneNumbers, context: ssl.SSLContext):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        # The TLS handshake happens on the first read, in the request's own thread under its timeout.
-        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)

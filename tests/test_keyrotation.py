@@ -6,7 +6,6 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from types import SimpleNamespace
 
 import dill
 import pulumi
@@ -14,7 +13,8 @@ import pytest
 from google.protobuf import json_format
 from pulumi.dynamic.dynamic import serialize_provider
 
-from keyrotation.keys import RETRY_AFTER_MAX, RETRY_TOTAL, KeyRotationError, acs_client, parse_resource_id
+from bounded_retry import RETRY_TOTAL
+from keyrotation.keys import KeyRotationError, parse_resource_id
 from keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs, AcsKeyRotationProvider
 from keyrotation.schedule import RotationSchedule
 from preflight.runner import record_preview
@@ -326,16 +326,6 @@ def test_the_fake_refuses_a_request_without_a_bearer_token(arm, service, certifi
         urllib.request.urlopen(request, context=context, timeout=5)
 
     assert raised.value.code == 401
-
-
-def test_retry_after_is_honoured_up_to_a_bound(credential):
-    policy = acs_client(SUBSCRIPTION, credential, "https://management.azure.com")._config.retry_policy
-
-    def waits(header: str):
-        return policy.get_retry_after(SimpleNamespace(http_response=SimpleNamespace(headers={"Retry-After": header})))
-
-    assert waits("1") == 1
-    assert waits("3600") == RETRY_AFTER_MAX
 
 
 # The resource

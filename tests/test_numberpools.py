@@ -5,7 +5,6 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from types import SimpleNamespace
 
 import dill
 import pulumi
@@ -14,8 +13,9 @@ from google.protobuf import json_format
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
+from bounded_retry import RETRY_TOTAL
 from numberpools import PhoneNumberPool, PhoneNumberPoolArgs, PhoneNumberPoolError, PhoneNumberPoolProvider
-from numberpools.client import RETRY_AFTER_MAX, RETRY_TOTAL, open_client, phone_numbers_client
+from numberpools.client import open_client, phone_numbers_client
 from preflight.runner import record_preview
 from tests.fake_phone_numbers import API_VERSION, FakePhoneNumbers, new_access_key
 
@@ -521,17 +521,6 @@ def test_the_fake_refuses_a_request_without_authorization(fake, certificate):
 
 
 # The client and the provider
-
-
-def test_retry_after_is_honoured_up_to_a_bound(credential):
-    policy = phone_numbers_client("https://acs.communication.azure.com", None, credential)._phone_number_client._config
-    policy = policy.retry_policy
-
-    def waits(header: str):
-        return policy.get_retry_after(SimpleNamespace(http_response=SimpleNamespace(headers={"Retry-After": header})))
-
-    assert waits("1") == 1
-    assert waits("3600") == RETRY_AFTER_MAX
 
 
 def test_the_provider_pickles_as_a_reference_to_its_class():
