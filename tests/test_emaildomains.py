@@ -1,12 +1,9 @@
 """Email domains: verification and linking through the real SDK client against a local ARM."""
 
-import base64
 import time
 
-import dill
 import pytest
 from google.protobuf import json_format
-from pulumi.dynamic.dynamic import serialize_provider
 
 from emaildomains import DomainId, EmailDomainError, parse_domain_id
 from emaildomains.link import LinkedDomains, LinkedDomainsArgs, LinkedDomainsProvider
@@ -337,17 +334,6 @@ def test_the_link_diff_ignores_order_and_replaces_for_another_service(arm, servi
 
 
 # The resources
-
-
-@pytest.mark.parametrize("provider_class", [DomainVerificationProvider, LinkedDomainsProvider])
-def test_the_providers_pickle_as_a_reference_to_their_class(provider_class):
-    provider = provider_class()
-    assert vars(provider) == {}
-
-    serialized = serialize_provider(provider)
-
-    assert isinstance(dill.loads(base64.b64decode(serialized)), provider_class)
-    assert len(serialized) < 200
 
 
 def test_the_resources_register_camel_case_inputs():

@@ -1,17 +1,14 @@
 """Key rotation: the schedule's arithmetic, and the provider through the real SDK against a local ARM."""
 
-import base64
 import datetime as dt
 import ssl
 import time
 import urllib.error
 import urllib.request
 
-import dill
 import pulumi
 import pytest
 from google.protobuf import json_format
-from pulumi.dynamic.dynamic import serialize_provider
 
 from bounded_retry import RETRY_TOTAL
 from keyrotation.keys import KeyRotationError, parse_resource_id
@@ -329,16 +326,6 @@ def test_the_fake_refuses_a_request_without_a_bearer_token(arm, service, certifi
 
 
 # The resource
-
-
-def test_the_provider_pickles_as_a_reference_to_its_class():
-    provider = AcsKeyRotationProvider()
-    assert vars(provider) == {}
-
-    serialized = serialize_provider(provider)
-
-    assert isinstance(dill.loads(base64.b64decode(serialized)), AcsKeyRotationProvider)
-    assert len(serialized) < 200  # its code is not in the state, only where to import it from
 
 
 def test_the_resource_registers_camel_case_inputs_and_a_secret_connection_string():

@@ -1,16 +1,13 @@
 """Phone number pools: the provider through the real PhoneNumbersClient against a local fake of the API."""
 
-import base64
 import ssl
 import time
 import urllib.error
 import urllib.request
 
-import dill
 import pulumi
 import pytest
 from google.protobuf import json_format
-from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 from bounded_retry import RETRY_TOTAL
@@ -518,16 +515,3 @@ def test_the_fake_refuses_a_request_without_authorization(fake, certificate):
         urllib.request.urlopen(request, context=context, timeout=5)
 
     assert raised.value.code == 401
-
-
-# The client and the provider
-
-
-def test_the_provider_pickles_as_a_reference_to_its_class():
-    provider = PhoneNumberPoolProvider()
-    assert vars(provider) == {}
-
-    serialized = serialize_provider(provider)
-
-    assert isinstance(dill.loads(base64.b64decode(serialized)), PhoneNumberPoolProvider)
-    assert len(serialized) < 200  # its code is not in the state, only where to import it from

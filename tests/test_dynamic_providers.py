@@ -1,0 +1,26 @@
+"""The project's dynamic providers live in the stack's state as a reference to their class."""
+
+import base64
+
+import dill
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from emaildomains.link import LinkedDomainsProvider
+from emaildomains.verification import DomainVerificationProvider
+from keyrotation.resource import AcsKeyRotationProvider
+from numberpools.pool import PhoneNumberPoolProvider
+
+
+@pytest.mark.parametrize(
+    "provider_class",
+    [AcsKeyRotationProvider, DomainVerificationProvider, LinkedDomainsProvider, PhoneNumberPoolProvider],
+)
+def test_a_provider_pickles_as_a_reference_to_its_class(provider_class):
+    provider = provider_class()
+    assert vars(provider) == {}  # no client, no thread, no credential in the state
+
+    serialized = serialize_provider(provider)
+
+    assert isinstance(dill.loads(base64.b64decode(serialized)), provider_class)
+    assert len(serialized) < 200  # its code is not in the state, only where to import it from
