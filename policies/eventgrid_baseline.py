@@ -12,9 +12,11 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
+from stackconfig.azure_rules import EVENT_TIME_TO_LIVE_MINUTES, MAX_DELIVERY_ATTEMPTS
+
 from .diagnostics import diagnostic_settings_by_target, enables_logs
 from .resource_types import SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION
-from .support import UNKNOWN, known, label, number, of_type, resource_rule, shown, stack_rule
+from .support import UNKNOWN, known, label, of_type, out_of_range, resource_rule, shown, stack_rule
 
 WEBHOOK_DOC = "https://learn.microsoft.com/azure/event-grid/webhook-event-delivery"
 DELIVERY_DOC = "https://learn.microsoft.com/azure/event-grid/manage-event-delivery"
@@ -24,8 +26,6 @@ LOGS_DOC = "https://learn.microsoft.com/azure/event-grid/enable-diagnostic-logs-
 
 # Destinations that accept delivery with the system topic's managed identity.
 IDENTITY_CAPABLE = ("ServiceBusQueue", "ServiceBusTopic", "StorageQueue", "EventHub")
-MAX_DELIVERY_ATTEMPTS = (1, 30)
-EVENT_TTL_MINUTES = (1, 1440)
 
 
 def _name(args: ResourceValidationArgs) -> str:
@@ -112,11 +112,6 @@ def identity_dead_letter(args: ResourceValidationArgs, report: ReportViolation) 
         report(f"{_name(args)}: dead-letters with Event Grid's identity; use deadLetterWithResourceIdentity.")
 
 
-def _out_of_range(value: Any, bounds: tuple[int, int]) -> bool:
-    low, high = bounds
-    return (n := number(value)) is None or not low <= n <= high
-
-
 @resource_rule(
     name="eventgrid-retry-policy",
     description="Event subscriptions set a bounded retry policy.",
@@ -135,14 +130,14 @@ def retry_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     for key, bounds in (
         ("maxDeliveryAttempts", MAX_DELIVERY_ATTEMPTS),
-        ("eventTimeToLiveInMinutes", EVENT_TTL_MINUTES),
+        ("eventTimeToLiveInMinutes", EVENT_TIME_TO_LIVE_MINUTES),
     ):
         value = known(policy, key)
         if value is UNKNOWN:
             continue
         if value is None:
             report(f"{_name(args)}: retryPolicy.{key} is not set.")
-        elif _out_of_range(value, bounds):
+        elif out_of_range(value, bounds):
             report(
                 f"{_name(args)}: retryPolicy.{key} is {shown(value)}; it must be between {bounds[0]} and {bounds[1]}."
             )

@@ -8,17 +8,17 @@ pack through protobuf as floats: 90 arrives as 90.0.
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
+from stackconfig.azure_rules import SOFT_DELETE_RETENTION_DAYS
+
 from .diagnostics import diagnostic_settings_by_target, enables_logs
 from .resource_types import KEY_VAULT, KEY_VAULT_SECRET
-from .support import UNKNOWN, known, label, number, of_type, resource_rule, shown, stack_rule
+from .support import UNKNOWN, known, label, number, of_type, out_of_range, resource_rule, shown, stack_rule
 
 RBAC_DOC = "https://learn.microsoft.com/azure/key-vault/general/rbac-guide"
 SOFT_DELETE_DOC = "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview"
 NETWORK_DOC = "https://learn.microsoft.com/azure/key-vault/general/network-security"
 LOGGING_DOC = "https://learn.microsoft.com/azure/key-vault/general/logging"
 SECRETS_DOC = "https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices"
-
-SOFT_DELETE_DAYS = (7, 90)
 
 
 def _vault(args: ResourceValidationArgs) -> str:
@@ -63,8 +63,8 @@ def soft_delete(args: ResourceValidationArgs, report: ReportViolation) -> None:
     days = known(args.props, "properties", "softDeleteRetentionInDays")
     if days is None or days is UNKNOWN:
         return
-    low, high = SOFT_DELETE_DAYS
-    if (value := number(days)) is None or not low <= value <= high:
+    if out_of_range(days, SOFT_DELETE_RETENTION_DAYS):
+        low, high = SOFT_DELETE_RETENTION_DAYS
         report(f"{_vault(args)}: softDeleteRetentionInDays is {shown(days)}; it must be between {low} and {high}.")
 
 

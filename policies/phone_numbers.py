@@ -18,6 +18,7 @@ import yaml
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from numberpools.client import default_client
+from stackconfig.azure_rules import CAPABILITIES, COUNTRY_CODE
 
 from .resource_types import PHONE_NUMBER_POOL
 from .support import UNKNOWN, known, of_type, resource_rule, stack_rule
@@ -27,13 +28,13 @@ LIMITS_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/
 AVAILABILITY_DOC = (
     "https://learn.microsoft.com/azure/communication-services/concepts/numbers/sub-eligibility-number-capability"
 )
-# What each capability value allows, as sets of directions.
-DIRECTIONS = {
-    "none": set(),
-    "inbound": {"inbound"},
-    "outbound": {"outbound"},
-    "inbound+outbound": {"inbound", "outbound"},
-}
+# What each capability value allows, as sets of directions: "inbound+outbound" allows both, "none" neither.
+DIRECTIONS = {c: frozenset(c.split("+")) - {"none"} for c in CAPABILITIES}
+
+
+def covers(offered_sms: str, offered_calling: str, sms: str, calling: str) -> bool:
+    """Whether an offering of (offered_sms, offered_calling) allows every direction asked for."""
+    return DIRECTIONS[sms] <= DIRECTIONS[offered_sms] and DIRECTIONS[calling] <= DIRECTIONS[offered_calling]
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Offering:
     source: str
 
     def allows(self, sms: str, calling: str) -> bool:
-        return DIRECTIONS[sms] <= DIRECTIONS[self.sms] and DIRECTIONS[calling] <= DIRECTIONS[self.calling]
+        return covers(self.sms, self.calling, sms, calling)
 
 
 @cache
@@ -88,7 +89,7 @@ def _online_verdict(args: ResourceValidationArgs, country: str, number_type: str
 
 def online_verdict(name: str, numbers: str, sms: str, calling: str, offered: list[tuple[str, str]]) -> str:
     """ "" when one of Azure's offerings covers the capabilities asked for, else why not."""
-    if any(DIRECTIONS[sms] <= DIRECTIONS[s] and DIRECTIONS[calling] <= DIRECTIONS[c] for s, c in offered):
+    if any(covers(s, c, sms, calling) for s, c in offered):
         return ""
     return (
         f"{name}: Azure offers no {numbers} with sms {sms!r} and calling {calling!r} to this subscription; "
@@ -112,7 +113,7 @@ def _pool(args_props) -> tuple[str, str, str, str] | None:
     url=AVAILABILITY_DOC,
     config_schema=PolicyConfigSchema(
         properties={
-            "billingCountry": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "US"},
+            "billingCountry": {"type": "string", "pattern": COUNTRY_CODE.pattern, "default": "US"},
             "online": {"type": "boolean", "default": False},
         }
     ),

@@ -1,7 +1,5 @@
 """Regional availability: where data rests, where resources run, and what API they run on."""
 
-import re
-
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from stackconfig.azure_rules import DATA_LOCATIONS
@@ -115,9 +113,6 @@ def resource_location_allowed(args: ResourceValidationArgs, report: ReportViolat
         report(f"{args.name}: region {location!r} is not allowed in this stack; allowed: {', '.join(allowed)}.")
 
 
-PREVIEW_MODULE = re.compile(r"/v\d{8}preview$|preview", re.IGNORECASE)
-
-
 @resource_rule(
     name="no-preview-api-version",
     description="No resource type is pinned to a preview API version.",
@@ -130,7 +125,7 @@ PREVIEW_MODULE = re.compile(r"/v\d{8}preview$|preview", re.IGNORECASE)
 def no_preview_api_version(args: ResourceValidationArgs, report: ReportViolation) -> None:
     package, _, rest = args.resource_type.partition(":")
     module = rest.rsplit(":", 1)[0]
-    if package == "azure-native" and PREVIEW_MODULE.search(module):
+    if package == "azure-native" and "preview" in module.lower():
         report(f"{args.name}: type {args.resource_type} uses a preview API version.")
 
 

@@ -30,7 +30,6 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()  # a value only known once the resource is deployed
-ABSENT = None
 
 
 def known(props: Mapping[str, Any], *path: str) -> Any:
@@ -39,7 +38,7 @@ def known(props: Mapping[str, Any], *path: str) -> Any:
     try:
         for key in path:
             if not isinstance(value, Mapping) or key not in value:
-                return ABSENT
+                return None
             value = value[key]
     except UnknownValueError:
         return UNKNOWN
@@ -129,6 +128,12 @@ def number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def out_of_range(value: Any, bounds: tuple[int, int]) -> bool:
+    """True unless `value` is a number within `bounds`, both ends included."""
+    low, high = bounds
+    return (n := number(value)) is None or not low <= n <= high
 
 
 def shown(value: Any) -> str:
