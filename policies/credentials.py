@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy, Secret, Severity
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, Secret, Severity
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -36,6 +36,7 @@ from pulumi_policy.proxy import (
 )
 
 from .resource_types import KEY_VAULT_SECRET
+from .support import metadata
 
 NAME = "no-plain-secret-inputs"
 DOC = "https://learn.microsoft.com/azure/communication-services/concepts/authentication"
@@ -107,18 +108,17 @@ def protect_credentials(args: ResourceValidationArgs) -> dict[str, Any] | None:
 
 
 no_plain_secret_inputs = ResourceValidationPolicy(
-    name=NAME,
-    description="Key Vault secret values and ACS access keys or connection strings are Pulumi secrets.",
-    severity=Severity.HIGH,
-    remediation_steps=(
+    remediate=protect_credentials,
+    **metadata(
+        NAME,
+        "Key Vault secret values and ACS access keys or connection strings are Pulumi secrets.",
+        Severity.HIGH,
         "Pass the value through pulumi.Output.secret(...) or read it from secret config "
         "(config.require_secret); take keys from list_communication_service_keys_output, whose results are "
-        "secret, and prefer Microsoft Entra ID (disableLocalAuth: true) to keys altogether."
+        "secret, and prefer Microsoft Entra ID (disableLocalAuth: true) to keys altogether.",
+        DOC,
+        builtin=None,
     ),
-    url=DOC,
-    # The pack's default, as for every policy; a stack's policy config sets "remediate" to run it.
-    enforcement_level=EnforcementLevel.MANDATORY,
-    remediate=protect_credentials,
 )
 
 POLICIES = [no_plain_secret_inputs]

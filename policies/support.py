@@ -53,15 +53,16 @@ def azure_policy(definition_id: str) -> PolicyComplianceFramework:
     )
 
 
-def _metadata(
+def metadata(
     name: str,
     description: str,
     severity: Severity,
     remediation: str,
     url: str,
     builtin: str | None,
-    config_schema: PolicyConfigSchema | None,
+    config_schema: PolicyConfigSchema | None = None,
 ) -> dict[str, Any]:
+    """What every policy of the pack declares, as pulumi_policy's policy classes take it."""
     return {
         "name": name,
         "description": description,
@@ -96,7 +97,7 @@ def resource_rule(
 
         return ResourceValidationPolicy(
             validate=validate,
-            **_metadata(name, description, severity, remediation, url, builtin, config_schema),
+            **metadata(name, description, severity, remediation, url, builtin, config_schema),
         )
 
     return declare
@@ -117,7 +118,7 @@ def stack_rule(
     def declare(check: Callable[[StackValidationArgs, ReportViolation], None]) -> StackValidationPolicy:
         return StackValidationPolicy(
             validate=check,
-            **_metadata(name, description, severity, remediation, url, builtin, config_schema),
+            **metadata(name, description, severity, remediation, url, builtin, config_schema),
         )
 
     return declare
