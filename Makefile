@@ -9,7 +9,9 @@ INSTALLED := $(VENV)/.installed
 STACK ?= dev
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
-.PHONY: plan check test lint bench lock clean
+.PHONY: install plan check test lint bench lock clean
+
+install: $(INSTALLED)
 
 plan: $(INSTALLED)
 	$(BIN)/python -m preflight plan --stack $(STACK)

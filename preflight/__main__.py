@@ -1,8 +1,9 @@
-"""python -m preflight plan|check --stack STACK [--format FORMAT] [--out FILE]
+"""python -m preflight plan|check --stack STACK [--format FORMAT] [--out FILE] [--report FORMAT=FILE ...]
 
 plan:  what the stack would create, from the real program under Pulumi's mocks.
 check: the plan judged by the policy pack, through its own analyzer, as `pulumi preview
-       --policy-pack policies --policy-pack-config policies/config/STACK.json` would judge it.
+       --policy-pack policies --policy-pack-config policies/config/STACK.json` would judge it;
+       --report writes the same verdict in more formats, from the one run.
 
 Exit codes: 0 done (check: no mandatory violation); 1 check found a mandatory violation, or the
 program failed for another reason (its traceback is printed: a bug to fix); 2 the configuration,
@@ -27,6 +28,7 @@ from .stacks import Project, StackFileError, load_project
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POLICY_CONFIG_DIR = PACK_DIR / "config"
+CHECK_FORMATS = ("text", "json", "sarif", "markdown")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, formats, summary in (
         ("plan", ("text", "json"), "show what a stack would create, offline"),
-        ("check", ("text", "json", "sarif", "markdown"), "check a stack's plan against the policy pack, offline"),
+        ("check", CHECK_FORMATS, "check a stack's plan against the policy pack, offline"),
     ):
         command = commands.add_parser(name, help=summary)
         command.add_argument("--stack", required=True, help="the stack: Pulumi.<stack>.yaml")
@@ -46,10 +48,26 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--project-dir", type=Path, default=PROJECT_ROOT, help="the Pulumi project (default: this one)"
         )
-    commands.choices["check"].add_argument(
+    check = commands.choices["check"]
+    check.add_argument(
         "--policy-config", type=Path, help="the policy config file (default: policies/config/<stack>.json)"
     )
+    check.add_argument(
+        "--report",
+        type=_report,
+        action="append",
+        default=[],
+        metavar="FORMAT=FILE",
+        help=f"also write the verdict as FORMAT ({', '.join(CHECK_FORMATS)}) to FILE; repeatable",
+    )
     return parser
+
+
+def _report(value: str) -> tuple[str, Path]:
+    check_format, _, file = value.partition("=")
+    if check_format not in CHECK_FORMATS or not file:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected FORMAT=FILE, FORMAT one of {', '.join(CHECK_FORMATS)}")
+    return check_format, Path(file)
 
 
 def _check(project: Project, args: argparse.Namespace) -> tuple[CheckResult, str]:
@@ -62,6 +80,8 @@ def _check(project: Project, args: argparse.Namespace) -> tuple[CheckResult, str
         "markdown": render_markdown,
         "sarif": lambda r: render_sarif(r, project.stack_file(args.stack), project.root),
     }
+    for check_format, file in args.report:
+        file.write_text(renderers[check_format](result), encoding="utf-8")
     return result, renderers[args.format](result)
 
 

@@ -102,15 +102,6 @@ def running_pack(pack_dir: Path, plan: Plan) -> Iterator[analyzer_pb2_grpc.Analy
         process.communicate()
 
 
-def _properties(resource: PlannedResource) -> struct_pb2.Struct:
-    """The inputs as the engine sends them: secrets and unknowns kept, internal keys dropped."""
-    properties = struct_pb2.Struct()
-    for key, value in resource.wire_inputs.fields.items():
-        if not key.startswith("__"):
-            properties.fields[key].CopyFrom(value)
-    return properties
-
-
 def _request(resource: PlannedResource, properties: struct_pb2.Struct) -> analyzer_pb2.AnalyzeRequest:
     return analyzer_pb2.AnalyzeRequest(
         type=resource.type,
@@ -153,7 +144,7 @@ def analyze(
         analyzed: list[tuple[PlannedResource, struct_pb2.Struct]] = []
         remediations: list[Remediation] = []
         for resource in plan.resources:
-            properties = _properties(resource)
+            properties = resource.wire_inputs
             if remediating:
                 for remediation in pack.Remediate(_request(resource, properties)).remediations:
                     if remediation.HasField("properties"):
@@ -190,14 +181,14 @@ def analyze(
             name=p.name,
             description=p.description,
             severity=SEVERITIES[p.severity],
-            enforcement_level=settings[p.name].enforcement_level or "advisory",
+            enforcement_level=settings[p.name].enforcement_level,
             remediation=p.remediation_steps,
             url=p.url,
             framework_reference=p.framework.reference,
         )
         for p in sorted(info.policies, key=lambda p: p.name)
     ]
-    resources = plan.by_urn()
+    resources = plan.by_urn
     violations = sorted(
         (_violation(d, resources) for d in diagnostics),
         key=lambda v: (v.enforcement_level != "mandatory", v.policy, v.urn or "", v.message),

@@ -6,6 +6,8 @@ from typing import Any
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.settings import get_project, get_stack
 
+from .plan import ROOT_STACK_TYPE
+
 
 class OfflineInvokeError(Exception):
     """The program called an invoke that preflight cannot answer offline."""
@@ -33,9 +35,6 @@ class PreviewMocks(mocks.Mocks):
         # An invoke reads Azure, and its typed result cannot be left unknown: there is no
         # honest offline answer, so the program must not depend on one to be planned.
         raise OfflineInvokeError(f"invoke {args.token} needs Azure; preflight plans without it")
-
-
-ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 class RecordingMonitor(mocks.MockMonitor):

@@ -1,6 +1,7 @@
 """The plan of a stack: what `pulumi preview` would register, with secrets and unknowns marked."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -84,6 +85,14 @@ def in_tree_order(resources: list[PlannedResource]) -> list[PlannedResource]:
     return ordered
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def root_urn(resources: list[PlannedResource]) -> str | None:
+    """The URN of the stack itself, the root of every plan."""
+    return next((r.urn for r in resources if r.type == ROOT_STACK_TYPE), None)
+
+
 @dataclass(frozen=True)
 class Plan:
     project: str
@@ -99,8 +108,13 @@ class Plan:
             "outputs": self.outputs,
         }
 
+    @cached_property
     def by_urn(self) -> dict[str, PlannedResource]:
         return {r.urn: r for r in self.resources}
+
+    @cached_property
+    def stack_urn(self) -> str | None:
+        return root_urn(self.resources)
 
     def of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]

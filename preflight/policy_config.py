@@ -111,6 +111,6 @@ def configure_request(settings: dict[str, PolicySetting]) -> analyzer_pb2.Config
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     for name, setting in settings.items():
         config = request.policyConfig[name]
-        config.enforcementLevel = LEVEL_VALUES[setting.enforcement_level or "advisory"]
+        config.enforcementLevel = LEVEL_VALUES[setting.enforcement_level]
         config.properties.update(setting.properties)
     return request

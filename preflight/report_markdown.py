@@ -6,8 +6,6 @@ from collections import Counter
 
 from .analyzer import CheckResult, Violation
 
-# A hidden marker, so a CI job can find its own comment for the stack and update it.
-MARKER = "<!-- acs-platform-policy-check:{stack} -->"
 LEVEL_ORDER = {"mandatory": 0, "advisory": 1, "remediate": 2}
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 ICONS = {"mandatory": "❌", "advisory": "⚠️", "remediate": "🔧"}
@@ -52,7 +50,6 @@ def render_markdown(result: CheckResult) -> str:
     policies = {p.name: p for p in result.policies}
     violations = sorted(result.violations, key=_order)
     lines = [
-        MARKER.format(stack=plan.stack),
         f"### Policy check: stack `{plan.stack}` ({cell(plan.project)})",
         "",
         f"**{verdict(result)}**",

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .analyzer import CheckResult, PolicyMeta, Violation
-from .plan import PlannedResource
+from .plan import ROOT_STACK_TYPE, PlannedResource
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_NAME = "acs-platform-policies"
@@ -152,10 +152,6 @@ class StackFile:
             found.append(part)
         return Traced(mark.line + 1, mark.column + 1, _format(stack_key, found), len(found) == len(parts))
 
-    def value(self, path: str) -> Any:
-        entry = self.keys.get(path)
-        return entry[1].value if entry and isinstance(entry[1], yaml.ScalarNode) else None
-
 
 def _instance_name(resource: PlannedResource | None, resources: dict[str, PlannedResource]) -> str | None:
     """The ACS instance a resource is, or is about (a lock's scope, a diagnostic setting's target)."""
@@ -173,7 +169,7 @@ def _instance_name(resource: PlannedResource | None, resources: dict[str, Planne
 
 def trace(violation: Violation, result: CheckResult, stack: StackFile) -> Traced | None:
     """Where in the stack file the violation's offending value is set, as near as can be told."""
-    resources = result.plan.by_urn()
+    resources = result.plan.by_urn
     resource = resources.get(violation.urn) if violation.urn else None
     name = _instance_name(resource, resources)
     instance = stack.instance(name) if name is not None else None
@@ -245,15 +241,14 @@ def _result(
 ) -> dict[str, Any]:
     traced = trace(violation, result, stack)
     plan = result.plan
-    stack_urn = next((r.urn for r in plan.resources if r.type == "pulumi:pulumi:Stack"), None)
     subject = f"resource {violation.resource_name}" if violation.resource_name else f"stack {plan.stack}"
     logical: dict[str, Any] = {
         "name": violation.resource_name or f"{plan.project}-{plan.stack}",
         "kind": "resource" if violation.urn else "stack",
-        "properties": {"type": violation.resource_type or "pulumi:pulumi:Stack"},
+        "properties": {"type": violation.resource_type or ROOT_STACK_TYPE},
     }
-    if violation.urn or stack_urn:
-        logical["fullyQualifiedName"] = violation.urn or stack_urn
+    if violation.urn or plan.stack_urn:
+        logical["fullyQualifiedName"] = violation.urn or plan.stack_urn
     properties: dict[str, Any] = {"severity": violation.severity, "enforcementLevel": violation.enforcement_level}
     if traced is not None:
         properties["configKey"] = traced.key

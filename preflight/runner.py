@@ -19,7 +19,7 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import PreviewMocks, RecordingMonitor
-from .plan import Plan, PlannedResource, in_tree_order, redact
+from .plan import Plan, PlannedResource, in_tree_order, redact, root_urn
 from .stacks import Project, load_stack_settings
 
 log = logging.getLogger("preflight")
@@ -58,17 +58,28 @@ def record_preview(
 def _visible(struct: struct_pb2.Struct) -> dict:
     """Values as sent, with each secret and unknown marked where it is: Pulumi's own deserializer
     would mark a whole object secret for one secret field, hiding what is not secret."""
-    return redact({k: v for k, v in json_format.MessageToDict(struct).items() if not k.startswith("__")})
+    return redact(json_format.MessageToDict(struct))
+
+
+def _without_internal_keys(struct: struct_pb2.Struct) -> struct_pb2.Struct:
+    """The inputs as the engine sends them to a policy pack: internal keys, like a dynamic
+    provider's code, left out; secrets and unknowns kept."""
+    inputs = struct_pb2.Struct()
+    for key, value in struct.fields.items():
+        if not key.startswith("__"):
+            inputs.fields[key].CopyFrom(value)
+    return inputs
 
 
 def _planned(urn: str, request) -> PlannedResource:
+    wire_inputs = _without_internal_keys(request.object)
     return PlannedResource(
         urn=urn,
         type=request.type,
         name=request.name,
         parent=request.parent or None,
         custom=request.custom,
-        inputs=_visible(request.object),  # internal keys, like a dynamic provider's code, left out
+        inputs=_visible(wire_inputs),
         # The SDK gathers dependencies in sets: sorted, the same stack gives the same plan.
         dependencies=sorted(request.dependencies),
         protect=request.protect,
@@ -76,7 +87,7 @@ def _planned(urn: str, request) -> PlannedResource:
         provider=request.provider or None,
         retain_on_delete=request.retainOnDelete,
         property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
-        wire_inputs=request.object,
+        wire_inputs=wire_inputs,
     )
 
 
@@ -91,7 +102,7 @@ def plan_stack(project: Project, stack: str) -> Plan:
         lambda: runpy.run_path(program, run_name="__main__"), project.name, stack, settings.values, settings.secret_keys
     )
     resources = in_tree_order([_planned(urn, request) for urn, request in monitor.registrations])
-    stack_urn = next((r.urn for r in resources if r.type == "pulumi:pulumi:Stack"), None)
+    stack_urn = root_urn(resources)
     return Plan(
         project=project.name,
         stack=stack,

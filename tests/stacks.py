@@ -96,7 +96,7 @@ LINKED_DOMAINS = "pulumi-python:dynamic/emaildomains:LinkedDomains"
 
 def depends_on_transitively(plan, resource) -> set[str]:
     """Every URN `resource` waits for, through dependencies and what they wait for."""
-    by_urn, seen, todo = plan.by_urn(), set(), list(resource.dependencies)
+    by_urn, seen, todo = plan.by_urn, set(), list(resource.dependencies)
     while todo:
         urn = todo.pop()
         if urn not in seen:

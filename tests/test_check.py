@@ -110,3 +110,22 @@ def test_a_missing_policy_config_is_a_usage_error(capsys, tmp_path):
 def test_a_stack_config_error_still_exits_2(capsys):
     code, _, err = check(capsys, "staging")
     assert code == 2 and "unknown stack 'staging'" in err
+
+
+def test_one_run_writes_every_report_asked_for_as_each_format_alone_would(capsys, tmp_path):
+    arguments = ["--project-dir", str(FIXTURES), "--policy-config", PROD_POLICY]
+    sarif, markdown = tmp_path / "policy.sarif", tmp_path / "policy.md"
+    code, text, _ = check(
+        capsys, "vault-purge", *arguments, "--report", f"sarif={sarif}", "--report", f"markdown={markdown}", fmt="text"
+    )
+    assert code == 1 and "keyvault-purge-protection" in text
+    assert sarif.read_text(encoding="utf-8") == check(capsys, "vault-purge", *arguments, fmt="sarif")[1]
+    assert markdown.read_text(encoding="utf-8") == check(capsys, "vault-purge", *arguments, fmt="markdown")[1]
+
+
+def test_a_report_without_a_known_format_is_a_usage_error(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exited:
+        check(capsys, "prod", "--report", f"xml={tmp_path / 'policy.xml'}")
+    assert exited.value.code == 2
+    assert "expected FORMAT=FILE, FORMAT one of text, json, sarif, markdown" in capsys.readouterr().err
+    assert not (tmp_path / "policy.xml").exists()

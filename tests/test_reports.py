@@ -271,7 +271,7 @@ class TestMarkdown:
     def test_the_verdict_counts_mandatory_violations(self, dev_result):
         assert {"acs-local-auth-disabled", "acs-delete-lock"} <= {v.policy for v in dev_result.mandatory}
         markdown = render_markdown(dev_result)
-        assert "stack `dev`" in markdown.splitlines()[1]
+        assert "stack `dev`" in markdown.splitlines()[0]
         assert f"❌ {len(dev_result.mandatory)} mandatory violations" in markdown
         assert "✅" not in markdown
 
