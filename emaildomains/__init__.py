@@ -3,19 +3,12 @@
 Two Pulumi dynamic resources, because no IaC provider automates either step (azurerm issue 29779):
 `emaildomains.verification.DomainVerification` initiates and follows the verification of a domain's
 DNS records, and `emaildomains.link.LinkedDomains` links verified domains to an ACS resource.
-This module holds what both share: the domain id, the client factory and the error.
+This module holds what both share: the domain id and the error; the ARM client, its factory and the
+error formatter are `acs_arm`'s.
 """
 
 import re
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import NamedTuple
-
-from azure.core.exceptions import HttpResponseError
-from azure.mgmt.communication import CommunicationServiceManagementClient
-
-ClientFactory = Callable[[str, str], AbstractContextManager[CommunicationServiceManagementClient]]
-"""(subscription id, ARM endpoint) -> a client for the length of a `with` block."""
 
 _DOMAIN_ID = re.compile(
     r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -50,10 +43,3 @@ def parse_domain_id(domain_id: str) -> DomainId:
             "/providers/Microsoft.Communication/emailServices/<service>/domains/<domain>"
         )
     return DomainId(match["subscription"], match["resource_group"], match["email_service"], match["domain"])
-
-
-def reason(error: Exception) -> str:
-    """An SDK error in one line: the SDK's message repeats ARM's code and message over three lines."""
-    if isinstance(error, HttpResponseError) and error.status_code is not None:
-        return f"HTTP {error.status_code} {error.reason}: {str(error.message).splitlines()[0]}"
-    return str(error)

@@ -25,8 +25,8 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import CommunicationServiceResourceUpdate
 
-from emaildomains import ClientFactory, EmailDomainError, parse_domain_id, reason
-from keyrotation.keys import RETRY_METHODS, default_client, parse_resource_id
+from acs_arm import RETRY_METHODS, ClientFactory, default_client, parse_resource_id, reason
+from emaildomains import EmailDomainError, parse_domain_id
 
 # The PATCH sets the whole list: repeating it after a throttled or lost answer is safe, so it is
 # retried like the other calls (azure-core leaves PATCH out by default).

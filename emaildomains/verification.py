@@ -27,8 +27,8 @@ from azure.core.exceptions import AzureError
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import DomainResource, VerificationParameter
 
-from emaildomains import ClientFactory, DomainId, EmailDomainError, parse_domain_id, reason
-from keyrotation.keys import default_client
+from acs_arm import BoundedARMPolling, ClientFactory, OperationTimedOut, default_client, reason
+from emaildomains import DomainId, EmailDomainError, parse_domain_id
 
 RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2", "DMARC")
 VERIFIED = "Verified"
@@ -138,18 +138,19 @@ def _initiate(
 ) -> None:
     step = f"initiating the {record_type} verification of {domain.describe()}"
     try:
-        poller = client.domains.begin_initiate_verification(
+        # The deadline is the polling's own: a poller's result(timeout=) would return at it and leave its
+        # thread polling ARM after this error.
+        client.domains.begin_initiate_verification(
             domain.resource_group,
             domain.email_service,
             domain.domain,
             VerificationParameter(verification_type=record_type),
-            polling_interval=polling_interval,
-        )
-        poller.result(timeout=max(timeout, 0))
+            polling=BoundedARMPolling(client, polling_interval, max(timeout, 0)),
+        ).result()
+    except OperationTimedOut as error:
+        raise EmailDomainError(f"{step} failed: the operation did not finish in time") from error
     except AzureError as error:
         raise EmailDomainError(f"{step} failed: {reason(error)}") from error
-    if not poller.done():
-        raise EmailDomainError(f"{step} failed: the operation did not finish in time")
 
 
 def _states(resource: DomainResource, record_types: Sequence[str]) -> dict[str, str]:

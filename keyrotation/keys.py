@@ -1,65 +1,15 @@
 """The ARM calls of a rotation: list and regenerate the access keys of one ACS resource."""
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError, HttpResponseError
-from azure.identity import DefaultAzureCredential
+from azure.core.exceptions import AzureError
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import CommunicationServiceKeys, RegenerateKeyParameters
 
-from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, BoundedRetryPolicy
+from acs_arm import reason
 from keyrotation.schedule import KEY_TYPES
-
-# Both calls here are POST and both are safe to repeat: listKeys reads, and a repeated
-# regeneration only replaces a key whose value was never handed to anyone.
-RETRY_METHODS = IDEMPOTENT | {"POST"}
-
-_RESOURCE_ID = re.compile(
-    r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
-    r"/providers/Microsoft\.Communication/communicationServices/(?P<name>[-\w]{1,63})",
-    re.IGNORECASE,
-)
 
 
 class KeyRotationError(RuntimeError):
     """Reading or regenerating an ACS key failed; the message names the resource, the key and the step."""
-
-
-def acs_client(
-    subscription_id: str,
-    credential: TokenCredential,
-    arm_endpoint: str,
-    *,
-    retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
-    **transport_options: Any,
-) -> CommunicationServiceManagementClient:
-    """A client for `arm_endpoint` with a bounded retry policy. `transport_options` go to the HTTP
-    transport, such as `connection_verify` (a CA bundle path)."""
-    arm_endpoint = arm_endpoint.rstrip("/")
-    return CommunicationServiceManagementClient(
-        credential,
-        subscription_id,
-        base_url=arm_endpoint,
-        # The token's audience is the endpoint's own cloud; the SDK would take the public cloud's.
-        credential_scopes=[f"{arm_endpoint}/.default"],
-        retry_policy=BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor),
-        **transport_options,
-    )
-
-
-def parse_resource_id(resource_id: str) -> tuple[str, str, str]:
-    """(subscription, resource group, name) of an ACS resource id."""
-    match = _RESOURCE_ID.fullmatch(resource_id) if isinstance(resource_id, str) else None
-    if match is None:
-        raise ValueError(
-            f"not an ACS resource id: {resource_id!r}; expected /subscriptions/<id>/resourceGroups/<group>"
-            "/providers/Microsoft.Communication/communicationServices/<name>"
-        )
-    return match["subscription"], match["resource_group"], match["name"]
 
 
 def connection_string(
@@ -103,20 +53,8 @@ def _check_key_type(key_type: str) -> None:
         raise ValueError(f"key type must be one of {', '.join(KEY_TYPES)}: {key_type!r}")
 
 
-def _failure(step: str, resource_group: str, name: str, key_type: str, reason: object) -> KeyRotationError:
-    if isinstance(reason, HttpResponseError) and reason.status_code is not None:
-        # The SDK's message repeats ARM's code and message over three lines; the first has both.
-        reason = f"HTTP {reason.status_code} {reason.reason}: {str(reason.message).splitlines()[0]}"
+def _failure(step: str, resource_group: str, name: str, key_type: str, cause: object) -> KeyRotationError:
+    text = reason(cause) if isinstance(cause, BaseException) else cause
     return KeyRotationError(
-        f"{step} the {key_type} key of ACS resource '{name}' (resource group '{resource_group}') failed: {reason}"
+        f"{step} the {key_type} key of ACS resource '{name}' (resource group '{resource_group}') failed: {text}"
     )
-
-
-@contextmanager
-def default_client(subscription_id: str, arm_endpoint: str) -> Iterator[CommunicationServiceManagementClient]:
-    """A client as whoever runs `pulumi up`: Azure CLI login, environment, managed identity or CI's OIDC."""
-    with (
-        DefaultAzureCredential() as credential,
-        acs_client(subscription_id, credential, arm_endpoint) as client,
-    ):
-        yield client

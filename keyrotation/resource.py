@@ -5,20 +5,15 @@ A Pulumi dynamic resource. Its provider is pickled into the stack's state (by re
 project directory), so it holds nothing but code: each operation opens and closes its own client.
 """
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
-from azure.mgmt.communication import CommunicationServiceManagementClient
 
-from keyrotation.keys import connection_string, default_client, parse_resource_id, regenerate
+from acs_arm import ClientFactory, default_client, parse_resource_id
+from keyrotation.keys import connection_string, regenerate
 from keyrotation.schedule import KEY_TYPES, RotationSchedule
-
-ClientFactory = Callable[[str, str], AbstractContextManager[CommunicationServiceManagementClient]]
-"""(subscription id, ARM endpoint) -> a client for the length of a `with` block."""
 
 # Python attribute and argument names <-> the resource's property names in the state.
 _PROPERTY_NAMES = {

@@ -7,7 +7,6 @@ connection string, and otherwise asks a token credential for `https://communicat
 
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -15,9 +14,9 @@ from urllib.parse import urlsplit
 
 from azure.communication.phonenumbers import PhoneNumbersClient
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.polling.base_polling import LROBasePolling
 
+from acs_arm import DeadlinePolling
 from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, BoundedRetryPolicy
 
 ClientFactory = Callable[[str, str | None], AbstractContextManager[PhoneNumbersClient]]
@@ -44,22 +43,18 @@ RETRY_METHODS = IDEMPOTENT | {"POST", "PATCH"}
 LRO_POLLING_INTERVAL = 2.0
 LRO_TIMEOUT = 600.0
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The name of an environment variable, as a pool's connection_string_env gives it.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class PhoneNumberPoolError(RuntimeError):
     """A step on a pool failed; the message names the pool, the step and the numbers involved."""
 
 
-class OperationTimedOut(AzureError):
-    """A long-running operation was still running at its deadline."""
-
-
-class BoundedPolling(LROBasePolling):
-    """The SDK's own polling (Operation-Location, then the final GET), with a deadline. A poller given a
-    timeout (`result(timeout=)`) returns at it but leaves its thread polling; this one stops polling.
-    It is passed as `polling=` to each `begin_*` call: `begin_update_phone_number_capabilities` waits on
-    its poller itself, without a timeout, so this is the only bound it gets."""
+class BoundedPolling(DeadlinePolling, LROBasePolling):
+    """The SDK's own polling (Operation-Location, then the final GET), with a deadline. It is passed as
+    `polling=` to each `begin_*` call: `begin_update_phone_number_capabilities` waits on its poller
+    itself, without a timeout, so this is the only bound it gets."""
 
     def __init__(self, endpoint: str, interval: float, timeout: float, final_state_via: str | None = None):
         super().__init__(
@@ -67,28 +62,8 @@ class BoundedPolling(LROBasePolling):
             lro_options={"final-state-via": final_state_via} if final_state_via else None,
             # Where the service answers with relative URLs, they are relative to the endpoint.
             path_format_arguments={"endpoint": endpoint},
+            operation_timeout=timeout,
         )
-        self._deadline = time.monotonic() + timeout
-        self._timeout_seconds = timeout
-
-    def _delay(self) -> None:
-        if time.monotonic() + self._extract_delay() > self._deadline:
-            raise OperationTimedOut(f"the operation was still running after {self._timeout_seconds:g} s")
-        super()._delay()
-
-
-def reason(error: BaseException) -> str:
-    """An SDK error in one line: the service's code and message, without the SDK's repetitions."""
-    if isinstance(error, HttpResponseError):
-        detail = getattr(error, "error", None)
-        code, message = getattr(detail, "code", None), getattr(detail, "message", None)
-        text = f"{code}: {message}" if code and message else str(error.message or error).splitlines()[0]
-        text = text.rstrip(".")
-        if error.status_code is not None and error.status_code >= 400:
-            return f"HTTP {error.status_code} {error.reason}: {text}"
-        # The operation's status answered 200 and said failed: the code and message are the operation's.
-        return f"the operation ended failed ({text})" if code else text
-    return str(error).splitlines()[0].rstrip(".") if str(error) else type(error).__name__
 
 
 def host_of(endpoint: str) -> str:
@@ -100,7 +75,7 @@ def connection_string(connection_string_env: str | None) -> str | None:
     given, or the variable is unset or empty."""
     if not connection_string_env:
         return None
-    if not _ENV_NAME.fullmatch(connection_string_env):
+    if not ENV_NAME.fullmatch(connection_string_env):
         raise ValueError(f"not an environment variable name: {connection_string_env!r}")
     return os.environ.get(connection_string_env) or None
 

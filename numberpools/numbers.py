@@ -11,14 +11,8 @@ from dataclasses import dataclass
 from azure.communication.phonenumbers import PhoneNumberCapabilities, PhoneNumbersClient
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
-from numberpools.client import (
-    LRO_POLLING_INTERVAL,
-    LRO_TIMEOUT,
-    BoundedPolling,
-    OperationTimedOut,
-    PhoneNumberPoolError,
-    reason,
-)
+from acs_arm import OperationTimedOut, reason
+from numberpools.client import LRO_POLLING_INTERVAL, LRO_TIMEOUT, BoundedPolling, PhoneNumberPoolError
 
 
 @dataclass(frozen=True)
@@ -109,7 +103,7 @@ def purchase(client: PhoneNumbersClient, pool: Pool, found: Search, agree_to_not
             f"{step} failed: {reason(failure)}. Finding out which were bought failed too ({listing}): "
             f"each of {', '.join(numbers)} may be held and billed; check the ACS resource's phone numbers"
         ) from failure
-    bought = [n for n in numbers if n in held]
+    bought = still_held(numbers, held)
     if bought == list(numbers):
         # Every number is held: the purchase went through and only its answer failed (say a repeated
         # request answered that the search was bought already). They are ours: keep them.
@@ -189,5 +183,5 @@ def purchased_numbers(client: PhoneNumbersClient, pool: Pool) -> set[str]:
 
 
 def still_held(numbers: Iterable[str], held: set[str]) -> list[str]:
-    """`numbers` the resource still holds, in their order."""
+    """`numbers` the resource holds (`held`), in their order."""
     return [n for n in numbers if n in held]

@@ -16,7 +16,6 @@ package from the project directory) and holds no data: each operation opens and 
 - check and diff never call the service: a preview must never buy, nor even search.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +26,15 @@ import pulumi.dynamic
 from pulumi.runtime import rpc
 
 from numberpools import numbers
-from numberpools.client import LRO_POLLING_INTERVAL, LRO_TIMEOUT, ClientFactory, PhoneNumberPoolError, default_client
-
-NUMBER_TYPES = ("geographic", "tollFree", "mobile")
-ASSIGNMENT_TYPES = ("application", "person")
-CAPABILITIES = ("none", "inbound", "outbound", "inbound+outbound")
+from numberpools.client import (
+    ENV_NAME,
+    LRO_POLLING_INTERVAL,
+    LRO_TIMEOUT,
+    ClientFactory,
+    PhoneNumberPoolError,
+    default_client,
+)
+from stackconfig.azure_rules import AREA_CODE, ASSIGNMENT_TYPES, CAPABILITIES, COUNTRY_CODE, NUMBER_TYPES
 
 # Python attribute and argument names <-> the resource's property names in the state.
 _PROPERTY_NAMES = {
@@ -53,10 +56,6 @@ _ATTRIBUTE_NAMES = {prop: attribute for attribute, prop in _PROPERTY_NAMES.items
 _INPUTS = tuple(prop for prop in _PROPERTY_NAMES.values() if prop != "phoneNumbers")
 # What a pool is: numbers of another kind, or of another ACS resource, are another pool.
 IDENTITY = ("endpoint", "countryCode", "numberType", "assignmentType", "areaCode", "locality")
-
-_COUNTRY = re.compile(r"[A-Z]{2}")
-_AREA_CODE = re.compile(r"[0-9]{1,8}")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _unknown(value: Any) -> bool:
@@ -90,7 +89,7 @@ def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
         return lambda value: value in choices
 
     check("endpoint", endpoint_ok, "the ACS endpoint, https://<host> (the client insists on https)")
-    check("countryCode", lambda v: isinstance(v, str) and bool(_COUNTRY.fullmatch(v)), "ISO 3166 alpha-2, as US")
+    check("countryCode", lambda v: isinstance(v, str) and bool(COUNTRY_CODE.fullmatch(v)), "ISO 3166 alpha-2, as US")
     check("numberType", one_of(NUMBER_TYPES), f"one of {', '.join(NUMBER_TYPES)}")
     check("assignmentType", one_of(ASSIGNMENT_TYPES), f"one of {', '.join(ASSIGNMENT_TYPES)}")
     check("sms", one_of(CAPABILITIES), f"one of {', '.join(CAPABILITIES)}")
@@ -98,7 +97,7 @@ def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
     check("quantity", lambda v: _is_whole(v) and v >= 1, "a whole number, at least 1")
     check(
         "areaCode",
-        lambda v: isinstance(v, str) and bool(_AREA_CODE.fullmatch(v)),
+        lambda v: isinstance(v, str) and bool(AREA_CODE.fullmatch(v)),
         "digits, as 425, or None",
         optional=True,
     )
@@ -107,7 +106,7 @@ def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
     check("allowReplacement", lambda v: isinstance(v, bool), "True or False")
     check(
         "connectionStringEnv",
-        lambda v: isinstance(v, str) and bool(_ENV_NAME.fullmatch(v)),
+        lambda v: isinstance(v, str) and bool(ENV_NAME.fullmatch(v)),
         "the name of an environment variable, or None",
         optional=True,
     )

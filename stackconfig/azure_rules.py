@@ -176,4 +176,9 @@ COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 NUMBER_TYPES: tuple[str, ...] = ("geographic", "tollFree", "mobile")
 ASSIGNMENT_TYPES: tuple[str, ...] = ("application", "person")
 CAPABILITIES: tuple[str, ...] = ("none", "inbound", "outbound", "inbound+outbound")
+# The area code a number search narrows to, as the ACS phone numbers API lists them (national, without
+# the trunk prefix 0): 3 digits in the US and Canada, 1 digit for France's geographic regions, up to 5
+# in the UK and Germany.
+AREA_CODE = re.compile(r"^[0-9]{1,5}$")
+AREA_CODE_RULE = "1 to 5 digits, such as 425"
 POOL_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")

@@ -1,6 +1,5 @@
 """Phone number pools of an ACS instance: numbers bought and released by the stack."""
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -18,7 +17,7 @@ class PoolConfig(ConfigModel):
     assignment_type: Literal[rules.ASSIGNMENT_TYPES] = "application"  # type: ignore[valid-type]
     sms: Capability = "none"
     calling: Capability = "none"
-    area_code: Annotated[str, matching(re.compile(r"^\d{2,5}$"), "2 to 5 digits")] | None = None
+    area_code: Annotated[str, matching(rules.AREA_CODE, rules.AREA_CODE_RULE)] | None = None
     locality: NonEmpty | None = None
     quantity: Annotated[int, between(1, 1000, "numbers")]
     agree_to_not_resell: bool = False  # some countries sell only to those who agree

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from azure.core.credentials import AccessToken
 
-from keyrotation.keys import acs_client
+from acs_arm import acs_client
 from tests.fake_arm import FakeArm, make_certificate
 from tests.stacks import plan_committed
 

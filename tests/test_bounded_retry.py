@@ -2,9 +2,9 @@
 
 from types import SimpleNamespace
 
+from acs_arm import RETRY_METHODS as KEY_METHODS
+from acs_arm import acs_client
 from bounded_retry import IDEMPOTENT, RETRY_AFTER_MAX, BoundedRetryPolicy
-from keyrotation.keys import RETRY_METHODS as KEY_METHODS
-from keyrotation.keys import acs_client
 from numberpools.client import RETRY_METHODS as NUMBER_METHODS
 from numberpools.client import phone_numbers_client
 

@@ -10,8 +10,9 @@ import pulumi
 import pytest
 from google.protobuf import json_format
 
+from acs_arm import parse_resource_id
 from bounded_retry import RETRY_TOTAL
-from keyrotation.keys import KeyRotationError, parse_resource_id
+from keyrotation.keys import KeyRotationError
 from keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs, AcsKeyRotationProvider
 from keyrotation.schedule import RotationSchedule
 from preflight.runner import record_preview
