@@ -13,7 +13,6 @@ from components.keyvault import KeyVault, KeyVaultArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
 from components.protection import Protection, ProtectionArgs
-from keyrotation.schedule import RotationSchedule
 from stackconfig import load_stack_config
 from stackconfig.roles import KEY_VAULT_SECRETS_USER, role_display_name
 
@@ -62,13 +61,10 @@ key_vault = KeyVault(
 )
 
 # Keys rotate by the schedule: the generation changes only on a due date, never with the clock.
-schedule = RotationSchedule(config.key_rotation.start_date, config.key_rotation.period_days)
-calendar = schedule.generation(datetime.now(UTC).date())
-generations = {
-    instance.name: calendar + config.key_rotation.extra_rotations.get(instance.name, 0)
-    for instance in config.instances
-    if not instance.disable_local_auth  # with Entra ID only, there is no key to keep or rotate
-}
+today = datetime.now(UTC).date()
+schedule = config.key_rotation.schedule
+calendar = schedule.generation(today)
+generations = config.key_generations(today)  # only instances that keep keys: not Entra ID only
 if generations:
     Credentials(
         "credentials",

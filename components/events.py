@@ -142,9 +142,8 @@ class Events(pulumi.ComponentResource):
             )
             self.topics[instance.instance] = topic
             for subscription in instance.subscriptions:
-                grants = self._grants(name, instance.instance, topic, subscription, dead_letters)
                 self.subscriptions[f"{instance.instance}/{subscription.name}"] = self._subscription(
-                    name, instance.instance, topic, subscription, dead_letters, grants, args
+                    name, instance.instance, topic, subscription, dead_letters, args.resource_group_name
                 )
 
         self.register_outputs({"topicIds": {key: topic.id for key, topic in self.topics.items()}})
@@ -217,9 +216,9 @@ class Events(pulumi.ComponentResource):
         topic: eventgrid.SystemTopic,
         subscription: SubscriptionConfig,
         dead_letters: DeadLetters | None,
-        grants: Access,
-        args: EventsArgs,
+        resource_group_name: pulumi.Input[str],
     ) -> eventgrid.SystemTopicEventSubscription:
+        grants = self._grants(name, instance, topic, subscription, dead_letters)
         dead_letter = None
         if subscription.dead_letter and dead_letters is not None:
             dead_letter = eventgrid.DeadLetterWithResourceIdentityArgs(
@@ -234,7 +233,7 @@ class Events(pulumi.ComponentResource):
             f"{name}-{instance}-{subscription.name}",
             event_subscription_name=subscription.name,
             system_topic_name=topic.urn.apply(lambda _: topic_name(instance)),
-            resource_group_name=args.resource_group_name,
+            resource_group_name=resource_group_name,
             filter=eventgrid.EventSubscriptionFilterArgs(
                 included_event_types=list(subscription.event_types),
                 subject_begins_with=subscription.subject_begins_with,

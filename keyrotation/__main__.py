@@ -25,7 +25,6 @@ from pathlib import Path
 import yaml
 
 from components.credentials import secret_name
-from keyrotation.schedule import RotationSchedule
 from preflight.plan import Plan, PlannedResource
 from preflight.runner import plan_stack
 from preflight.stacks import Project, StackFileError, load_project, load_stack_settings
@@ -62,18 +61,19 @@ def _date(unix_seconds: int) -> str:
 
 def status(project: Project, stack: str) -> str:
     config = _stack_config(project, stack)
-    schedule = RotationSchedule(config.key_rotation.start_date, config.key_rotation.period_days)
-    calendar = schedule.generation(datetime.now(UTC).date())
+    today = datetime.now(UTC).date()
+    schedule = config.key_rotation.schedule
+    calendar = schedule.generation(today)
     lines = [f"Key rotation of stack {stack!r}: every {schedule.period_days} days from {schedule.start}"]
-    keeping = [i for i in config.instances if not i.disable_local_auth]
-    for instance in keeping:
-        extra = config.key_rotation.extra_rotations.get(instance.name, 0)
+    generations = config.key_generations(today)
+    for name, generation in generations.items():
+        extra = config.key_rotation.extra_rotations.get(name, 0)
         lines.append(
-            f"  {instance.name}: generation {calendar + extra} ({extra} rotated now), secret "
-            f"{secret_name(instance.name)} expires {_date(schedule.expires(calendar))}, "
+            f"  {name}: generation {generation} ({extra} rotated now), secret "
+            f"{secret_name(name)} expires {_date(schedule.expires(calendar))}, "
             f"next rotation {schedule.due(calendar + 1)}"
         )
-    if not keeping:
+    if not generations:
         lines.append("  no instance allows local auth: there are no keys in use to rotate")
     return "\n".join(lines) + "\n"
 

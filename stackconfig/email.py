@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from . import azure_rules as rules
-from .fields import ConfigModel, DataLocation, Guid, NonEmpty, ResourceGroupName, between, matching, unique_by
+from .fields import ConfigModel, Guid, NonEmpty, ResourceGroupName, between, matching, unique_by
 
 DnsName = Annotated[str, matching(rules.DNS_NAME, rules.DNS_NAME_RULE)]
 EmailAddress = Annotated[str, matching(rules.EMAIL_ADDRESS, "an email address")]
@@ -88,8 +88,7 @@ class SmtpUsernameConfig(ConfigModel):
 
 
 class EmailConfig(ConfigModel):
-    # The email service keeps its data where the instance does: Azure refuses to link a domain
-    # from another geography (InvalidLinkedDomains). Given, it must equal the instance's.
-    data_location: DataLocation | None = None
+    # The email service keeps its data where the instance does (its dataLocation is the instance's):
+    # Azure refuses to link a domain from another geography (InvalidLinkedDomains).
     domains: Annotated[list[DomainConfig], Field(min_length=1), unique_by("the domain", lambda d: d.name)]
     smtp_usernames: Annotated[list[SmtpUsernameConfig], unique_by("the username", lambda s: s.username)] = []

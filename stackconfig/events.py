@@ -66,10 +66,6 @@ class DestinationConfig(ConfigModel):
             raise ValueError(f"needs exactly one destination; got {len(given)}; kinds: {kinds}")
         return self
 
-    @property
-    def kind(self) -> str:
-        return next(name for name, value in self if value is not None)
-
 
 class AdvancedFilterConfig(ConfigModel):
     operator_type: Literal[  # type: ignore[valid-type]

@@ -7,6 +7,7 @@ that names the key rather than a default that silently applies.
 
 import hashlib
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -33,13 +34,11 @@ from .fields import (
 )
 from .phone_numbers import PhoneNumbersConfig, PoolConfig
 from .roles import role_definition_guid
-from .secrets import KeyRotationConfig, KeyVaultConfig
+from .secrets import KeyRotationConfig, KeyVaultConfig, PrincipalConfig
 from .tiers import TIERS
 
 
-class RoleAssignmentConfig(ConfigModel):
-    principal_id: Guid
-    principal_type: Literal[rules.PRINCIPAL_TYPES]  # type: ignore[valid-type]
+class RoleAssignmentConfig(PrincipalConfig):
     role: Role  # a built-in role name, a role definition GUID, or a role definition id
     description: NonEmpty | None = None
 
@@ -67,15 +66,6 @@ class InstanceConfig(ConfigModel):
     events: EventsConfig | None = None  # Event Grid subscriptions to this instance's events
     email: EmailConfig | None = None
     phone_numbers: PhoneNumbersConfig | None = None
-
-    @model_validator(mode="after")
-    def _email_where_the_data_is(self) -> "InstanceConfig":
-        if self.email and self.email.data_location not in (None, self.data_location):
-            raise ValueError(
-                f"email.dataLocation {self.email.data_location!r} differs from dataLocation {self.data_location!r}: "
-                "Azure links a domain only from an email service in the instance's data location"
-            )
-        return self
 
 
 class ResourceGroupConfig(ConfigModel):
@@ -166,6 +156,16 @@ class StackConfig(ConfigModel):
             if isinstance(given, dict):  # a wrong type is left for field validation to report
                 data[section] = {**defaults, **given}
         return data
+
+    def key_generations(self, today: date) -> dict[str, int]:
+        """The rotation generation on `today` of each instance that keeps keys, "rotate now" included.
+        With Entra ID only (local auth disabled) there is no key to keep or rotate."""
+        schedule = self.key_rotation.schedule
+        return {
+            instance.name: schedule.generation(today, self.key_rotation.extra_rotations.get(instance.name, 0))
+            for instance in self.instances
+            if not instance.disable_local_auth
+        }
 
     def protects_numbers(self, pool: PoolConfig) -> bool:
         """Whether a pool's numbers survive a delete: its own setting, else the tier's."""

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from keyrotation.schedule import RotationSchedule
+
 from . import azure_rules as rules
 from .fields import ConfigModel, Guid, between, matching, unique_by
 
@@ -44,3 +46,7 @@ class KeyRotationConfig(ConfigModel):
     period_days: Annotated[int, between(1, 365, "days")] = 90
     # "Rotate now": each increment for an instance moves its keys one rotation ahead of the schedule.
     extra_rotations: dict[str, Annotated[int, between(0, 1000, "rotations")]] = {}
+
+    @property
+    def schedule(self) -> RotationSchedule:
+        return RotationSchedule(self.start_date, self.period_days)

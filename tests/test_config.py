@@ -224,8 +224,8 @@ BAD_INSTANCES = [
     ),
     (
         {"email": {"dataLocation": "UK", "domains": [{"name": "AzureManagedDomain"}]}},
-        "acs-platform:instances[0]",
-        "email.dataLocation 'UK' differs from dataLocation 'Europe'",
+        "acs-platform:instances[0].email.dataLocation",
+        "unknown key; allowed keys here: domains, smtpUsernames",
     ),
     (
         {"email": {"domains": [{"name": "Mail.Contoso"}]}},
