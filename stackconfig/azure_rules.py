@@ -164,7 +164,6 @@ PRESENCE_OPERATORS = ("IsNotNull", "IsNullOrUndefined")
 AZURE_MANAGED_DOMAIN = "AzureManagedDomain"
 DNS_NAME = re.compile(r"^(?=.{4,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
 DNS_NAME_RULE = "a lower-case DNS name such as mail.contoso.com"
-EMAIL_SERVICE_NAME = re.compile(r"^[A-Za-z0-9-]{1,63}$")
 SENDER_USERNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
 SENDER_USERNAME_RULE = "the part of an address before @: letters, digits, '.', '_', '-', 1 to 64"
 EMAIL_ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s]+$")
