@@ -6,6 +6,7 @@ and Analyze for each resource, then AnalyzeStack with every resource and its dep
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,6 +76,11 @@ class CheckResult:
     @property
     def mandatory(self) -> list[Violation]:
         return [v for v in self.violations if v.enforcement_level == "mandatory"]
+
+    @property
+    def counts(self) -> Counter[str]:
+        """Violations per enforcement level."""
+        return Counter(v.enforcement_level for v in self.violations)
 
 
 @contextmanager

@@ -50,6 +50,11 @@ def load_policy_config(path: Path) -> dict[str, PolicySetting]:
         raise PolicyConfigError(f"{path}: no such policy config file") from None
     except json.JSONDecodeError as exc:
         raise PolicyConfigError(f"{path}: not valid JSON: {exc}") from None
+    return parse_policy_config(document, path)
+
+
+def parse_policy_config(document: Any, path: Path) -> dict[str, PolicySetting]:
+    """The settings of a policy config document, as read from `path`."""
     if not isinstance(document, dict):
         raise PolicyConfigError(f"{path}: must be a JSON object of policy names")
     return {key: _entry(path, key, value) for key, value in document.items()}

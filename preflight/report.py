@@ -9,10 +9,7 @@ MARKS = {"mandatory": "✗", "advisory": "!", "remediate": "~", "disabled": " "}
 
 
 def summary(result: CheckResult) -> dict[str, int]:
-    counts = {"mandatory": 0, "advisory": 0}
-    for violation in result.violations:
-        counts[violation.enforcement_level] = counts.get(violation.enforcement_level, 0) + 1
-    return counts
+    return {"mandatory": 0, "advisory": 0, **result.counts}
 
 
 def render_text(result: CheckResult) -> str:

@@ -2,7 +2,6 @@
 
 import html
 import re
-from collections import Counter
 
 from .analyzer import CheckResult, Violation
 
@@ -28,7 +27,8 @@ def verdict(result: CheckResult) -> str:
     """'❌ 2 mandatory violations (1 advisory)', or '✅ no mandatory violations'."""
     mandatory = len(result.mandatory)
     line = f"❌ {_plural(mandatory, 'mandatory violation')}" if mandatory else "✅ no mandatory violations"
-    others = Counter(v.enforcement_level for v in result.violations if v.enforcement_level != "mandatory")
+    others = result.counts
+    del others["mandatory"]
     if others:
         levels = sorted(others, key=lambda level: LEVEL_ORDER.get(level, len(LEVEL_ORDER)))
         line += " (" + ", ".join(f"{others[level]} {level}" for level in levels) + ")"

@@ -12,8 +12,8 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
 from preflight.analyzer import CheckResult, Violation, analyze
-from preflight.plan import Plan, PlannedResource
-from preflight.policy_config import PolicySetting
+from preflight.plan import ROOT_STACK_TYPE, Plan, PlannedResource
+from preflight.policy_config import parse_policy_config
 
 UNKNOWN = rpc.UNKNOWN  # a value Azure assigns on creation: unknown in a preview
 STACK_URN = "urn:pulumi:test::fixture::pulumi:pulumi:Stack::fixture-test"
@@ -56,15 +56,10 @@ def fixture(
 
 def judge(resources: list[PlannedResource], config: dict[str, Any] | None = None) -> CheckResult:
     """The pack's verdicts on `resources`, with `config` in the policy config file's format."""
-    stack = PlannedResource(STACK_URN, "pulumi:pulumi:Stack", "fixture-test", None, False, {}, [], False)
+    stack = PlannedResource(STACK_URN, ROOT_STACK_TYPE, "fixture-test", None, False, {}, [], False)
     plan = Plan(project="fixture", stack="test", resources=[stack, *resources], outputs={})
-    settings = {
-        key: PolicySetting(value, {})
-        if isinstance(value, str)
-        else PolicySetting(value.get("enforcementLevel"), {k: v for k, v in value.items() if k != "enforcementLevel"})
-        for key, value in (config or {"all": "mandatory"}).items()
-    }
-    return analyze(plan, settings, Path("fixture-policy-config.json"))
+    path = Path("fixture-policy-config.json")
+    return analyze(plan, parse_policy_config(config or {"all": "mandatory"}, path), path)
 
 
 def violations_of(result: CheckResult, policy: str, resource_name: str | None = None) -> list[Violation]:
