@@ -18,8 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -27,6 +25,7 @@ from preflight.analyzer import analyze  # noqa: E402
 from preflight.policy_config import load_policy_config  # noqa: E402
 from preflight.runner import plan_stack  # noqa: E402
 from preflight.stacks import load_project  # noqa: E402
+from tests.stacks import minimal_config, with_changes, write_stack  # noqa: E402
 
 # Everything the program, the pack and preflight import, and nothing of their own.
 FLOOR_IMPORTS = (
@@ -39,18 +38,10 @@ FLOOR_IMPORTS = (
 
 
 def generated_stack(directory: Path, instances: int, stack: str = "bench100") -> None:
-    config = {
-        "azure-native:location": "westeurope",
-        "azure-native:tenantId": "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c",
-        "acs-platform:tier": "prod",
-        "acs-platform:owner": "platform-team@contoso.com",
-        "acs-platform:costCenter": "CC-4711",
-        "acs-platform:instances": [
-            {"name": f"acs-bench-{i:03d}", "dataLocation": "Europe" if i % 2 else "United States"}
-            for i in range(instances)
-        ],
-    }
-    (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
+    generated = [
+        {"name": f"acs-bench-{i:03d}", "dataLocation": "Europe" if i % 2 else "United States"} for i in range(instances)
+    ]
+    write_stack(directory, stack, with_changes(minimal_config("prod"), instances=generated))
 
 
 def timed(action) -> float:
