@@ -4,7 +4,7 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 
 from stackconfig.azure_rules import PUBLIC_NETWORK_ACCESS
 
-from .diagnostics import diagnostic_settings_by_target, enables_logs
+from .diagnostics import unlogged
 from .resource_types import ACS, LOCK
 from .support import UNKNOWN, known, label, of_type, resource_rule, stack_rule, targeting
 
@@ -13,10 +13,6 @@ SECURITY_BASELINE = (
 )
 LOCKS_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources"
 LOGS_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/analytics/enable-logging"
-
-
-def _name(args: ResourceValidationArgs) -> str:
-    return label(args.name, args.props, "communicationServiceName")
 
 
 @resource_rule(
@@ -31,7 +27,7 @@ def _name(args: ResourceValidationArgs) -> str:
 def local_auth_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
     disabled = known(args.props, "disableLocalAuth")
     if disabled is not True and disabled is not UNKNOWN:
-        report(f"{_name(args)}: local authentication is enabled; keys and connection strings work.")
+        report(f"{label(args)}: local authentication is enabled; keys and connection strings work.")
 
 
 @resource_rule(
@@ -48,7 +44,7 @@ def managed_identity(args: ResourceValidationArgs, report: ReportViolation) -> N
     if identity_type is UNKNOWN:
         return
     if identity_type in (None, "None"):
-        report(f"{_name(args)}: has no managed identity.")
+        report(f"{label(args)}: has no managed identity.")
 
 
 @resource_rule(
@@ -73,7 +69,7 @@ def public_network_access(args: ResourceValidationArgs, report: ReportViolation)
     access = known(args.props, "publicNetworkAccess") or "Enabled"
     allowed = list(args.get_config()["allowed"])
     if access is not UNKNOWN and access not in allowed:
-        report(f"{_name(args)}: publicNetworkAccess is {access!r}; allowed: {', '.join(allowed)}.")
+        report(f"{label(args)}: publicNetworkAccess is {access!r}; allowed: {', '.join(allowed)}.")
 
 
 @stack_rule(
@@ -86,13 +82,9 @@ def public_network_access(args: ResourceValidationArgs, report: ReportViolation)
     builtin="acbb9698-46bd-4800-89da-e3473c4ab10d",
 )
 def diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
-    settings = diagnostic_settings_by_target(args)
-    for service in of_type(args.resources, ACS):
-        # Log Analytics is where the built-in wants them: a setting without a workspace does not count.
-        to_workspace = [s for s in settings.get(service.urn, []) if known(s.props, "workspaceId") is not None]
-        if not any(enables_logs(s, ("allLogs",)) for s in to_workspace):
-            name = label(service.name, service.props, "communicationServiceName")
-            report(f"{name}: no diagnostic setting sends allLogs to a Log Analytics workspace.", service.urn)
+    # Log Analytics is where the built-in wants them: a setting without a workspace does not count.
+    for service in unlogged(args.resources, ACS, ("allLogs",), to_workspace=True):
+        report(f"{label(service)}: no diagnostic setting sends allLogs to a Log Analytics workspace.", service.urn)
 
 
 @stack_rule(
@@ -107,8 +99,7 @@ def delete_lock(args: StackValidationArgs, report: ReportViolation) -> None:
     for service in of_type(args.resources, ACS):
         levels = [known(lock.props, "level") for lock in locks.get(service.urn, [])]
         if "CanNotDelete" not in levels and UNKNOWN not in levels:
-            name = label(service.name, service.props, "communicationServiceName")
-            report(f"{name}: no CanNotDelete lock.", service.urn)
+            report(f"{label(service)}: no CanNotDelete lock.", service.urn)
 
 
 POLICIES = [local_auth_disabled, managed_identity, public_network_access, diagnostic_logs, delete_lock]

@@ -5,19 +5,14 @@ every preview, where the id itself is not. Entries only a deployment can show co
 so a preview never reports what it cannot see.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import PolicyResource, StackValidationArgs
+from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
 from .resource_types import DIAGNOSTIC_SETTING
-from .support import UNKNOWN, known, targeting
-
-
-def diagnostic_settings_by_target(args: StackValidationArgs) -> dict[str, list[PolicyResource]]:
-    """For each resource URN, the diagnostic settings whose resourceUri comes from it."""
-    return targeting(args.resources, DIAGNOSTIC_SETTING, "resourceUri")
+from .support import UNKNOWN, known, of_type, targeting
 
 
 def _entries(value: Any) -> list[Mapping[str, Any]] | object:
@@ -45,3 +40,22 @@ def enables_logs(setting: PolicyResource, groups: Collection[str], categories: C
         if enabled is True and (group in groups or category in categories):
             return True
     return False
+
+
+def unlogged(
+    resources: Iterable[PolicyResource],
+    type_token: str,
+    groups: Collection[str],
+    categories: Collection[str] = (),
+    to_workspace: bool = False,
+) -> Iterator[PolicyResource]:
+    """The resources of `type_token` that no diagnostic setting enables a log of `groups` or
+    `categories` for; with `to_workspace`, only settings that send to a Log Analytics workspace count."""
+    resources = list(resources)
+    settings = targeting(resources, DIAGNOSTIC_SETTING, "resourceUri")
+    for resource in of_type(resources, type_token):
+        watching = settings.get(resource.urn, [])
+        if to_workspace:
+            watching = [s for s in watching if known(s.props, "workspaceId") is not None]
+        if not any(enables_logs(s, groups, categories) for s in watching):
+            yield resource

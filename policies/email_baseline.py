@@ -41,8 +41,7 @@ AZURE_MANAGED = "AzureManaged"
 def engagement_tracking_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
     tracking = known(args.props, "userEngagementTracking")
     if tracking not in (None, UNKNOWN, "Disabled"):
-        name = label(args.name, args.props, "domainName")
-        report(f"{name}: user engagement tracking is {tracking!r}; opens and clicks of recipients are tracked.")
+        report(f"{label(args)}: user engagement tracking is {tracking!r}; opens and clicks of recipients are tracked.")
 
 
 @stack_rule(
@@ -60,8 +59,8 @@ def custom_domain_verified(args: StackValidationArgs, report: ReportViolation) -
         if link.verified_first or management in (AZURE_MANAGED, UNKNOWN, None):
             continue
         report(
-            f"{label(link.service.name, link.service.props, 'communicationServiceName')}: links the {management} "
-            f"domain {label(link.domain.name, link.domain.props, 'domainName')} directly; it must be verified first.",
+            f"{label(link.service)}: links the {management} "
+            f"domain {label(link.domain)} directly; it must be verified first.",
             link.via.urn,
         )
 

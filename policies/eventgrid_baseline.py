@@ -14,9 +14,9 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, Sta
 
 from stackconfig.azure_rules import EVENT_TIME_TO_LIVE_MINUTES, MAX_DELIVERY_ATTEMPTS
 
-from .diagnostics import diagnostic_settings_by_target, enables_logs
+from .diagnostics import unlogged
 from .resource_types import SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION
-from .support import UNKNOWN, known, label, of_type, out_of_range, resource_rule, shown, stack_rule
+from .support import UNKNOWN, known, label, out_of_range, resource_rule, shown, stack_rule
 
 WEBHOOK_DOC = "https://learn.microsoft.com/azure/event-grid/webhook-event-delivery"
 DELIVERY_DOC = "https://learn.microsoft.com/azure/event-grid/manage-event-delivery"
@@ -26,10 +26,6 @@ LOGS_DOC = "https://learn.microsoft.com/azure/event-grid/enable-diagnostic-logs-
 
 # Destinations that accept delivery with the system topic's managed identity.
 IDENTITY_CAPABLE = ("ServiceBusQueue", "ServiceBusTopic", "StorageQueue", "EventHub")
-
-
-def _name(args: ResourceValidationArgs) -> str:
-    return label(args.name, args.props, "eventSubscriptionName")
 
 
 def _destinations(props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -55,7 +51,7 @@ def webhook_https(args: ResourceValidationArgs, report: ReportViolation) -> None
             continue
         url = known(destination, "endpointUrl")
         if isinstance(url, str) and not url.lower().startswith("https://"):
-            report(f"{_name(args)}: {path}.endpointUrl is not https: {url.split('?')[0]!r}.")
+            report(f"{label(args)}: {path}.endpointUrl is not https: {url.split('?')[0]!r}.")
 
 
 @resource_rule(
@@ -71,7 +67,7 @@ def dead_letter(args: ResourceValidationArgs, report: ReportViolation) -> None:
     plain = known(args.props, "deadLetterDestination")
     with_identity = known(args.props, "deadLetterWithResourceIdentity")
     if plain is None and with_identity is None:
-        report(f"{_name(args)}: has no dead-letter destination; undeliverable events are dropped.")
+        report(f"{label(args)}: has no dead-letter destination; undeliverable events are dropped.")
 
 
 @resource_rule(
@@ -91,7 +87,7 @@ def identity_delivery(args: ResourceValidationArgs, report: ReportViolation) -> 
     endpoint_type = known(destination, "endpointType")
     if endpoint_type in IDENTITY_CAPABLE:
         report(
-            f"{_name(args)}: delivers to a {endpoint_type} with Event Grid's identity; "
+            f"{label(args)}: delivers to a {endpoint_type} with Event Grid's identity; "
             "use deliveryWithResourceIdentity."
         )
 
@@ -109,7 +105,7 @@ def identity_delivery(args: ResourceValidationArgs, report: ReportViolation) -> 
 def identity_dead_letter(args: ResourceValidationArgs, report: ReportViolation) -> None:
     plain = known(args.props, "deadLetterDestination")
     if plain is not None and plain is not UNKNOWN:
-        report(f"{_name(args)}: dead-letters with Event Grid's identity; use deadLetterWithResourceIdentity.")
+        report(f"{label(args)}: dead-letters with Event Grid's identity; use deadLetterWithResourceIdentity.")
 
 
 @resource_rule(
@@ -126,7 +122,7 @@ def retry_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if policy is UNKNOWN:
         return
     if policy is None:
-        report(f"{_name(args)}: has no retryPolicy; Azure's default retries for 24 hours.")
+        report(f"{label(args)}: has no retryPolicy; Azure's default retries for 24 hours.")
         return
     for key, bounds in (
         ("maxDeliveryAttempts", MAX_DELIVERY_ATTEMPTS),
@@ -136,10 +132,10 @@ def retry_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if value is UNKNOWN:
             continue
         if value is None:
-            report(f"{_name(args)}: retryPolicy.{key} is not set.")
+            report(f"{label(args)}: retryPolicy.{key} is not set.")
         elif out_of_range(value, bounds):
             report(
-                f"{_name(args)}: retryPolicy.{key} is {shown(value)}; it must be between {bounds[0]} and {bounds[1]}."
+                f"{label(args)}: retryPolicy.{key} is {shown(value)}; it must be between {bounds[0]} and {bounds[1]}."
             )
 
 
@@ -154,11 +150,8 @@ def retry_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
     builtin="0fff3e39-f422-45b0-b497-33a05b996d3e",
 )
 def system_topic_diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
-    settings = diagnostic_settings_by_target(args)
-    for topic in of_type(args.resources, SYSTEM_TOPIC):
-        if not any(enables_logs(s, ("allLogs",), ("DeliveryFailures",)) for s in settings.get(topic.urn, [])):
-            name = label(topic.name, topic.props, "systemTopicName")
-            report(f"{name}: no diagnostic setting enables its delivery failure logs.", topic.urn)
+    for topic in unlogged(args.resources, SYSTEM_TOPIC, ("allLogs",), ("DeliveryFailures",)):
+        report(f"{label(topic)}: no diagnostic setting enables its delivery failure logs.", topic.urn)
 
 
 POLICIES = [

@@ -10,19 +10,15 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, Sta
 
 from stackconfig.azure_rules import SOFT_DELETE_RETENTION_DAYS
 
-from .diagnostics import diagnostic_settings_by_target, enables_logs
+from .diagnostics import unlogged
 from .resource_types import KEY_VAULT, KEY_VAULT_SECRET
-from .support import UNKNOWN, known, label, number, of_type, out_of_range, resource_rule, shown, stack_rule
+from .support import UNKNOWN, known, label, number, out_of_range, resource_rule, shown, stack_rule
 
 RBAC_DOC = "https://learn.microsoft.com/azure/key-vault/general/rbac-guide"
 SOFT_DELETE_DOC = "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview"
 NETWORK_DOC = "https://learn.microsoft.com/azure/key-vault/general/network-security"
 LOGGING_DOC = "https://learn.microsoft.com/azure/key-vault/general/logging"
 SECRETS_DOC = "https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices"
-
-
-def _vault(args: ResourceValidationArgs) -> str:
-    return label(args.name, args.props, "vaultName")
 
 
 @resource_rule(
@@ -42,7 +38,7 @@ def rbac_authorization(args: ResourceValidationArgs, report: ReportViolation) ->
     if rbac is not True and rbac is not UNKNOWN:
         # Azure's default when the input is absent is false: the access policy model.
         setting = "not set" if rbac is None else f"{rbac!r}"
-        report(f"{_vault(args)}: uses the access policy permission model; enableRbacAuthorization is {setting}.")
+        report(f"{label(args)}: uses the access policy permission model; enableRbacAuthorization is {setting}.")
 
 
 @resource_rule(
@@ -59,13 +55,13 @@ def rbac_authorization(args: ResourceValidationArgs, report: ReportViolation) ->
 )
 def soft_delete(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if known(args.props, "properties", "enableSoftDelete") is False:
-        report(f"{_vault(args)}: soft delete is disabled; a deleted vault or secret cannot be recovered.")
+        report(f"{label(args)}: soft delete is disabled; a deleted vault or secret cannot be recovered.")
     days = known(args.props, "properties", "softDeleteRetentionInDays")
     if days is None or days is UNKNOWN:
         return
     if out_of_range(days, SOFT_DELETE_RETENTION_DAYS):
         low, high = SOFT_DELETE_RETENTION_DAYS
-        report(f"{_vault(args)}: softDeleteRetentionInDays is {shown(days)}; it must be between {low} and {high}.")
+        report(f"{label(args)}: softDeleteRetentionInDays is {shown(days)}; it must be between {low} and {high}.")
 
 
 @resource_rule(
@@ -83,7 +79,7 @@ def soft_delete(args: ResourceValidationArgs, report: ReportViolation) -> None:
 def purge_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
     purge = known(args.props, "properties", "enablePurgeProtection")
     if purge is not True and purge is not UNKNOWN:
-        report(f"{_vault(args)}: purge protection is not enabled; a deleted vault can be purged at once.")
+        report(f"{label(args)}: purge protection is not enabled; a deleted vault can be purged at once.")
 
 
 @resource_rule(
@@ -108,7 +104,7 @@ def network_access(args: ResourceValidationArgs, report: ReportViolation) -> Non
     if str(access or "enabled").lower() == "disabled" or str(action or "allow").lower() == "deny":
         return
     report(
-        f"{_vault(args)}: reachable from any network; publicNetworkAccess is {access or 'enabled'!r} and "
+        f"{label(args)}: reachable from any network; publicNetworkAccess is {access or 'enabled'!r} and "
         f"networkAcls.defaultAction is {action or 'Allow'!r}."
     )
 
@@ -126,15 +122,8 @@ def network_access(args: ResourceValidationArgs, report: ReportViolation) -> Non
     builtin="cf820ca0-f99e-4f3e-84fb-66e913812d21",
 )
 def diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
-    settings = diagnostic_settings_by_target(args)
-    for vault in of_type(args.resources, KEY_VAULT):
-        if not any(enables_logs(s, ("audit", "allLogs"), ("AuditEvent",)) for s in settings.get(vault.urn, [])):
-            name = label(vault.name, vault.props, "vaultName")
-            report(f"{name}: no diagnostic setting enables its audit logs (audit or allLogs).", vault.urn)
-
-
-def _secret(args: ResourceValidationArgs) -> str:
-    return label(args.name, args.props, "secretName")
+    for vault in unlogged(args.resources, KEY_VAULT, ("audit", "allLogs"), ("AuditEvent",)):
+        report(f"{label(vault)}: no diagnostic setting enables its audit logs (audit or allLogs).", vault.urn)
 
 
 @resource_rule(
@@ -152,7 +141,7 @@ def _secret(args: ResourceValidationArgs) -> str:
 def secret_content_type(args: ResourceValidationArgs, report: ReportViolation) -> None:
     content_type = known(args.props, "properties", "contentType")
     if content_type is not UNKNOWN and not content_type:
-        report(f"{_secret(args)}: has no content type.")
+        report(f"{label(args)}: has no content type.")
 
 
 @resource_rule(
@@ -172,9 +161,9 @@ def secret_expiry(args: ResourceValidationArgs, report: ReportViolation) -> None
     if expires is UNKNOWN:
         return
     if expires is None:
-        report(f"{_secret(args)}: has no expiry date (properties.attributes.expires).")
+        report(f"{label(args)}: has no expiry date (properties.attributes.expires).")
     elif (value := number(expires)) is None or value <= 0:
-        report(f"{_secret(args)}: expires is {shown(expires)}; it must be a date in Unix seconds.")
+        report(f"{label(args)}: expires is {shown(expires)}; it must be a date in Unix seconds.")
 
 
 POLICIES = [

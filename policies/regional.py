@@ -15,8 +15,6 @@ EMAIL_LINK_DOC = (
 )
 API_VERSIONS_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-providers-and-types"
 
-NAME_KEYS = {ACS: "communicationServiceName", EMAIL_SERVICE: "emailServiceName"}
-
 
 @resource_rule(
     name="acs-data-location-allowed",
@@ -43,7 +41,7 @@ def data_location_allowed(args: ResourceValidationArgs, report: ReportViolation)
     location = known(args.props, "dataLocation")
     if location is UNKNOWN:
         return
-    name = label(args.name, args.props, NAME_KEYS[args.resource_type])
+    name = label(args)
     allowed = list(args.get_config()["allowedDataLocations"])
     if location not in DATA_LOCATIONS:
         report(f"{name}: {location!r} is not an ACS data location; valid: {', '.join(DATA_LOCATIONS)}.")
@@ -69,9 +67,9 @@ def email_domain_same_geography(args: StackValidationArgs, report: ReportViolati
             if UNKNOWN in (acs_location, email_location) or acs_location == email_location:
                 continue
             report(
-                f"{label(link.service.name, link.service.props, 'communicationServiceName')} ({acs_location}) links "
+                f"{label(link.service)} ({acs_location}) links "
                 f"domain {link.domain.name} of email service "
-                f"{label(email.name, email.props, 'emailServiceName')} ({email_location}).",
+                f"{label(email)} ({email_location}).",
                 link.via.urn,
             )
 

@@ -21,3 +21,14 @@ ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
 DOMAIN_VERIFICATION = "pulumi-python:dynamic/emaildomains:DomainVerification"
 LINKED_DOMAINS = "pulumi-python:dynamic/emaildomains:LinkedDomains"
 PHONE_NUMBER_POOL = "pulumi-python:dynamic/numberpools:PhoneNumberPool"
+
+# The input that holds each type's Azure name: messages name a resource by it when it is known.
+NAME_KEYS = {
+    ACS: "communicationServiceName",
+    EMAIL_SERVICE: "emailServiceName",
+    EMAIL_DOMAIN: "domainName",
+    KEY_VAULT: "vaultName",
+    KEY_VAULT_SECRET: "secretName",
+    SYSTEM_TOPIC: "systemTopicName",
+    SYSTEM_TOPIC_SUBSCRIPTION: "eventSubscriptionName",
+}

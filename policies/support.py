@@ -23,6 +23,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from .resource_types import NAME_KEYS
+
 
 class _Unknown:
     def __repr__(self) -> str:
@@ -163,7 +165,9 @@ def targeting(resources: Iterable[PolicyResource], type_token: str, key: str) ->
     return found
 
 
-def label(resource_name: str, props: Mapping[str, Any], name_key: str) -> str:
-    """The Azure name of a resource when known, else its Pulumi name: for messages."""
-    azure_name = known(props, name_key)
-    return azure_name if isinstance(azure_name, str) else resource_name
+def label(resource: ResourceValidationArgs | PolicyResource) -> str:
+    """The Azure name of a resource (its type's input in NAME_KEYS) when known, else its Pulumi
+    name: for messages."""
+    name_key = NAME_KEYS.get(resource.resource_type)
+    azure_name = known(resource.props, name_key) if name_key else None
+    return azure_name if isinstance(azure_name, str) else resource.name
