@@ -137,9 +137,14 @@ class LinkedDomainsProvider(pulumi.dynamic.ResourceProvider):
 
 
 def _registered(domain_ids: Any) -> Any:
-    """Known ids sorted and de-duplicated, so the state does not depend on their order; outputs as given."""
+    """Known ids checked, sorted and de-duplicated, so the state does not depend on their order; outputs
+    as given (the known ids among them checked)."""
     if isinstance(domain_ids, Sequence) and all(isinstance(d, str) for d in domain_ids):
-        return canonical_domain_ids(domain_ids)
+        return canonical_domain_ids(domain_ids)  # a single str is refused here
+    if isinstance(domain_ids, Sequence):
+        for domain_id in domain_ids:
+            if isinstance(domain_id, str):
+                parse_domain_id(domain_id)
     return domain_ids
 
 
@@ -160,12 +165,8 @@ class LinkedDomainsArgs:
     def __post_init__(self) -> None:
         if isinstance(self.communication_service_id, str):
             parse_resource_id(self.communication_service_id)
-        if isinstance(self.domain_ids, str):
-            raise ValueError(f"domain_ids must be a list of email domain resource ids: {self.domain_ids!r}")
-        if isinstance(self.domain_ids, Sequence):
-            for domain_id in self.domain_ids:
-                if isinstance(domain_id, str):
-                    parse_domain_id(domain_id)
+        # Checked and put in the order the resource registers them, once.
+        object.__setattr__(self, "domain_ids", _registered(self.domain_ids))
 
 
 class LinkedDomains(pulumi.dynamic.Resource, module="emaildomains", name="LinkedDomains"):
@@ -176,7 +177,7 @@ class LinkedDomains(pulumi.dynamic.Resource, module="emaildomains", name="Linked
     def __init__(self, name: str, args: LinkedDomainsArgs, opts: pulumi.ResourceOptions | None = None):
         props = {
             "communication_service_id": args.communication_service_id,
-            "domain_ids": _registered(args.domain_ids),
+            "domain_ids": args.domain_ids,
             "arm_endpoint": args.arm_endpoint,
             "linked_domains": None,
         }

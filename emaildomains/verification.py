@@ -181,10 +181,6 @@ def _failure(domain: DomainId, resource: DomainResource, record_type: str) -> st
     )
 
 
-def _number(value: Any) -> float:
-    return float(value)  # numbers come back from the state as floats
-
-
 class DomainVerificationProvider(pulumi.dynamic.ResourceProvider):
     """Pulumi calls create, diff, update and delete; the `*_with` methods hold the logic and take the
     client factory, the sleep and the clock, so tests can point them at another endpoint and time."""
@@ -246,8 +242,9 @@ class DomainVerificationProvider(pulumi.dynamic.ResourceProvider):
                 domain,
                 record_types,
                 wait=bool(props["wait"]),
-                timeout_seconds=_number(props["timeoutSeconds"]),
-                poll_seconds=_number(props["pollSeconds"]),
+                # Numbers come back from the state as floats.
+                timeout_seconds=float(props["timeoutSeconds"]),
+                poll_seconds=float(props["pollSeconds"]),
                 sleep=sleep,
                 clock=clock,
                 lro_polling_interval=lro_polling_interval,
@@ -256,8 +253,8 @@ class DomainVerificationProvider(pulumi.dynamic.ResourceProvider):
             "domainId": props["domainId"],
             "recordTypes": record_types,
             "wait": bool(props["wait"]),
-            "timeoutSeconds": int(_number(props["timeoutSeconds"])),
-            "pollSeconds": _number(props["pollSeconds"]),
+            "timeoutSeconds": int(float(props["timeoutSeconds"])),
+            "pollSeconds": float(props["pollSeconds"]),
             "armEndpoint": props["armEndpoint"],
             "verified": all(status == VERIFIED for status in states.values()),
             "states": states,
@@ -290,7 +287,8 @@ class DomainVerificationArgs:
     arm_endpoint: str = "https://management.azure.com"
 
     def __post_init__(self) -> None:
-        canonical_record_types(self.record_types)
+        # Checked and put in the order the resource registers them, once.
+        object.__setattr__(self, "record_types", canonical_record_types(self.record_types))
         if not isinstance(self.wait, bool):
             raise ValueError(f"wait must be true or false: {self.wait!r}")
         if (
@@ -319,7 +317,7 @@ class DomainVerification(pulumi.dynamic.Resource, module="emaildomains", name="D
     def __init__(self, name: str, args: DomainVerificationArgs, opts: pulumi.ResourceOptions | None = None):
         props = {
             "domain_id": args.domain_id,
-            "record_types": canonical_record_types(args.record_types),
+            "record_types": args.record_types,
             "wait": args.wait,
             "timeout_seconds": args.timeout_seconds,
             "poll_seconds": args.poll_seconds,

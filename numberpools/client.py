@@ -91,11 +91,30 @@ def phone_numbers_client(
     """A client for `endpoint` with the bounded retry policy: signed with the access key of the connection
     string in `connection_string_env` when that is set and non-empty, else with `credential`.
     `transport_options` go to the HTTP transport, such as `connection_verify` (a CA bundle path)."""
+    return _build_client(
+        endpoint,
+        connection_string_env,
+        connection_string(connection_string_env),
+        credential,
+        retry_backoff_factor=retry_backoff_factor,
+        **transport_options,
+    )
+
+
+def _build_client(
+    endpoint: str,
+    connection_string_env: str | None,
+    value: str | None,
+    credential: TokenCredential | None,
+    *,
+    retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
+    **transport_options: Any,
+) -> PhoneNumbersClient:
+    """`phone_numbers_client` with the connection string `value` already read from `connection_string_env`."""
     options = {
         "retry_policy": BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor),
         **transport_options,
     }
-    value = connection_string(connection_string_env)
     if value is not None:
         client = PhoneNumbersClient.from_connection_string(value, **options)
         # The key signs for the resource the connection string names: numbers bought with it belong
@@ -119,7 +138,12 @@ def open_client(
     **options: Any,
 ) -> Iterator[PhoneNumbersClient]:
     """`phone_numbers_client` for the length of a `with` block."""
-    client = phone_numbers_client(endpoint, connection_string_env, credential, **options)
+    with _closing(phone_numbers_client(endpoint, connection_string_env, credential, **options)) as client:
+        yield client
+
+
+@contextmanager
+def _closing(client: PhoneNumbersClient) -> Iterator[PhoneNumbersClient]:
     try:
         yield client
     finally:
@@ -133,8 +157,9 @@ def open_client(
 def default_client(endpoint: str, connection_string_env: str | None) -> Iterator[PhoneNumbersClient]:
     """A client as whoever runs `pulumi up`: the connection string where the instance allows local auth
     and the variable is set, else Azure CLI login, environment, managed identity or CI's OIDC."""
-    if connection_string(connection_string_env) is not None:
-        with open_client(endpoint, connection_string_env, None) as client:
+    value = connection_string(connection_string_env)
+    if value is not None:
+        with _closing(_build_client(endpoint, connection_string_env, value, None)) as client:
             yield client
         return
     from azure.identity import DefaultAzureCredential  # slow to import; only where it is used
