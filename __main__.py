@@ -87,7 +87,7 @@ emails = {
         EmailArgs(
             instance=instance.name,
             service_id=service_ids[instance.name],
-            service_name=communication.services[instance.name].urn.apply(lambda _, n=instance.name: n),
+            service_name=communication.service_names[instance.name],
             resource_group_name=communication.resource_group_name,
             data_location=instance.data_location,
             domains=instance.email.domains,

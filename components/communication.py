@@ -7,6 +7,8 @@ import pulumi
 import pulumi_azure_native.communication as communication
 import pulumi_azure_native.resources as resources
 
+from . import name_after
+
 
 @dataclass(frozen=True)
 class AcsInstanceArgs:
@@ -42,6 +44,7 @@ class Communication(pulumi.ComponentResource):
     resource_group_name: pulumi.Output[str]
     resource_group_id: pulumi.Output[str] | None  # None when the group is not managed here
     services: dict[str, communication.CommunicationService]
+    service_names: dict[str, pulumi.Output[str]]  # known at preview, and each waits for its service
 
     def __init__(self, name: str, args: CommunicationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:Communication", name, None, opts)
@@ -57,12 +60,12 @@ class Communication(pulumi.ComponentResource):
                 tags=dict(args.resource_group_tags),
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             )
-            # The name comes from config, so it is known at preview; deriving it from the group's
-            # URN keeps everything placed in the group waiting until the group exists.
-            self.resource_group_name = group.urn.apply(lambda _: args.resource_group_name)
+            # Everything placed in the group waits until the group exists.
+            self.resource_group_name = name_after(group, args.resource_group_name)
             self.resource_group_id = group.id
 
         self.services = {instance.name: self._service(name, instance, args.protect) for instance in args.instances}
+        self.service_names = {key: name_after(service, key) for key, service in self.services.items()}
 
         self.register_outputs(
             {

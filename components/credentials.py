@@ -10,6 +10,8 @@ import pulumi_azure_native.keyvault as keyvault
 
 from keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs
 
+from . import dashed_name
+
 CONTENT_TYPE = "text/plain; acs-connection-string"
 
 
@@ -30,8 +32,8 @@ class CredentialsArgs:
 
 
 def secret_name(instance: str) -> str:
-    """Key Vault secret names take letters, digits and '-'; ACS names may also have '_'."""
-    return f"{instance.replace('_', '-')}-connection-string"
+    """Key Vault secret names take letters, digits and '-', up to 127 of them."""
+    return dashed_name(instance, suffix="-connection-string", max_length=127)
 
 
 class Credentials(pulumi.ComponentResource):

@@ -17,14 +17,17 @@ import pulumi_azure_native.communication as communication
 import pulumi_azure_native.dns as dns
 
 from emaildomains.link import LinkedDomains, LinkedDomainsArgs
+from emaildomains.verification import RECORD_TYPES as VERIFIABLE_RECORD_TYPES
 from emaildomains.verification import DomainVerification, DomainVerificationArgs
 from stackconfig.email import DomainConfig, SmtpUsernameConfig
 
+from . import dashed_name, name_after
 from .email_dns import DnsRecord, apex_txt_values, relative_name, txt_strings
 
 # Stable ids for suppressed addresses: the same address is always the same child resource.
 ADDRESS_NAMESPACE = uuid.UUID("0b5f3c1e-8a47-4e1b-9c2d-7e6f5a4b3c21")
-RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2")
+# Verified for every custom domain; DMARC only where the domain has a DMARC record.
+RECORD_TYPES = tuple(t for t in VERIFIABLE_RECORD_TYPES if t != "DMARC")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class EmailArgs:
 
 
 def email_service_name(instance: str) -> str:
-    return f"email-{instance.replace('_', '-')}"[:63].rstrip("-")
+    """Email service names take letters, digits and '-', up to 63 of them."""
+    return dashed_name(instance, prefix="email-")
 
 
 def domain_key(domain: DomainConfig) -> str:
@@ -95,8 +99,7 @@ class Email(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, replace_on_changes=["dataLocation"]),
         )
-        # Known at preview from config, and waiting for the service.
-        self._service_name = self.service.urn.apply(lambda _: service_name)
+        self._service_name = name_after(self.service, service_name)
 
         self.domains, self.verifications, linkable = {}, {}, []
         self.unmanaged = {d.name for d in args.domains if not d.azure_managed and d.dns_zone is None}
@@ -104,7 +107,7 @@ class Email(pulumi.ComponentResource):
             key = domain_key(domain)
             resource = self._domain(name, key, domain)
             self.domains[domain.name] = resource
-            domain_name = resource.urn.apply(lambda _, n=domain.name: n)
+            domain_name = name_after(resource, domain.name)
             self._senders(name, key, domain, domain_name)
             self._suppression_lists(name, key, domain, domain_name)
             if domain.azure_managed:
@@ -188,7 +191,7 @@ class Email(pulumi.ComponentResource):
                 resource_group_name=self._args.resource_group_name,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            list_name = suppression.urn.apply(lambda _, n=listed.name: n)
+            list_name = name_after(suppression, listed.name)
             for address in listed.addresses:
                 address_id = str(uuid.uuid5(ADDRESS_NAMESPACE, address.email.lower()))
                 communication.SuppressionListAddress(

@@ -16,6 +16,7 @@ import pulumi_azure_native.storage as storage
 from stackconfig import roles
 from stackconfig.events import AdvancedFilterConfig, DestinationConfig, SubscriptionConfig
 
+from . import name_after
 from .access import Access, AccessArgs, RoleAssignmentArgs
 
 ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
@@ -166,7 +167,7 @@ class Events(pulumi.ComponentResource):
         )
         container = storage.BlobContainer(
             f"{name}-deadletters-container",
-            account_name=account.urn.apply(lambda _: args.dead_letter_account_name),
+            account_name=name_after(account, args.dead_letter_account_name),
             resource_group_name=args.resource_group_name,
             container_name=DEAD_LETTER_CONTAINER,
             public_access="None",
@@ -232,7 +233,7 @@ class Events(pulumi.ComponentResource):
         return eventgrid.SystemTopicEventSubscription(
             f"{name}-{instance}-{subscription.name}",
             event_subscription_name=subscription.name,
-            system_topic_name=topic.urn.apply(lambda _: topic_name(instance)),
+            system_topic_name=name_after(topic, topic_name(instance)),
             resource_group_name=resource_group_name,
             filter=eventgrid.EventSubscriptionFilterArgs(
                 included_event_types=list(subscription.event_types),

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native.keyvault as keyvault
 
+from . import name_after
+
 
 @dataclass(frozen=True)
 class KeyVaultArgs:
@@ -57,6 +59,6 @@ class KeyVault(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        self.vault_name = self.vault.urn.apply(lambda _: args.name)
+        self.vault_name = name_after(self.vault, args.name)
 
         self.register_outputs({"vaultId": self.vault.id, "vaultName": self.vault_name})
