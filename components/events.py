@@ -3,13 +3,15 @@ dead-letter container for what cannot be delivered.
 
 Identities do the work, not keys: each topic has a system-assigned identity that writes dead
 letters and, where the destination supports it, delivers events, with a role on that one
-destination only.
+destination only. Each role is granted once per topic, however many of its subscriptions need it:
+Azure holds one assignment per scope, principal and role.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.eventgrid as eventgrid
 import pulumi_azure_native.storage as storage
 
@@ -17,7 +19,7 @@ from stackconfig import roles
 from stackconfig.events import AdvancedFilterConfig, DestinationConfig, SubscriptionConfig
 
 from . import name_after
-from .access import Access, AccessArgs, RoleAssignmentArgs
+from .access import Access, AccessArgs, RoleAssignmentArgs, assignment_name
 
 ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
 DEAD_LETTER_CONTAINER = "deadletters"
@@ -68,6 +70,49 @@ def _sender_role(destination: DestinationConfig) -> tuple[str, str] | None:
         scope = f"{queue.storage_account_id}/queueServices/default/queues/{queue.queue_name}"
         return scope, roles.STORAGE_QUEUE_DATA_MESSAGE_SENDER
     return None
+
+
+def _destination_key(scope: str) -> str:
+    """A short, stable name for a destination: its resource path below the provider's top-level
+    type, such as `sb-apps-queues-sms`. Namespaces and storage accounts have globally unique
+    names, so no two destinations share one; ids are case-insensitive, so neither does one
+    destination written two ways."""
+    below_provider = scope.split("/providers/", 1)[1].strip("/").split("/")
+    return "-".join(below_provider[2:]).lower()
+
+
+@dataclass(frozen=True)
+class _Grant:
+    scope_key: str  # names the scope: with the role, it names the grant in its topic
+    scope: pulumi.Input[str]
+    role: str
+    description: str
+
+
+def _grants_needed(instance: str, subscription: SubscriptionConfig, dead_letters: DeadLetters | None) -> list[_Grant]:
+    """The roles the topic's identity needs for one subscription, each on one resource only."""
+    needed = []
+    if subscription.dead_letter and dead_letters is not None:
+        needed.append(
+            _Grant(
+                f"{instance}-deadletters",
+                dead_letters.container.id,
+                roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
+                f"{topic_name(instance)} writes its dead letters, granted by acs-platform",
+            )
+        )
+    sender = _sender_role(subscription.destination)
+    if sender is not None:
+        scope, role = sender
+        needed.append(
+            _Grant(
+                f"{instance}-{_destination_key(scope)}",
+                scope,
+                role,
+                f"{topic_name(instance)} delivers its events here, granted by acs-platform",
+            )
+        )
+    return needed
 
 
 def _delivery(destination: DestinationConfig) -> dict:
@@ -142,9 +187,20 @@ class Events(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.topics[instance.instance] = topic
+            needed = {
+                subscription.name: _grants_needed(instance.instance, subscription, dead_letters)
+                for subscription in instance.subscriptions
+            }
+            assignments = self._grants(name, instance.instance, topic, [g for gs in needed.values() for g in gs])
             for subscription in instance.subscriptions:
                 self.subscriptions[f"{instance.instance}/{subscription.name}"] = self._subscription(
-                    name, instance.instance, topic, subscription, dead_letters, args.resource_group_name
+                    name,
+                    instance.instance,
+                    topic,
+                    subscription,
+                    dead_letters,
+                    args.resource_group_name,
+                    [assignments[grant.scope_key, grant.role] for grant in needed[subscription.name]],
                 )
 
         self.register_outputs({"topicIds": {key: topic.id for key, topic in self.topics.items()}})
@@ -176,39 +232,37 @@ class Events(pulumi.ComponentResource):
         return DeadLetters(account, container)
 
     def _grants(
-        self,
-        name: str,
-        instance: str,
-        topic: eventgrid.SystemTopic,
-        subscription: SubscriptionConfig,
-        dead_letters: DeadLetters | None,
-    ) -> Access:
-        """The roles the topic's identity needs for this subscription, each on one resource only."""
-        needed: list[tuple[pulumi.Input[str], str, str]] = []
-        if subscription.dead_letter and dead_letters is not None:
-            needed.append((dead_letters.container.id, "deadletters", roles.STORAGE_BLOB_DATA_CONTRIBUTOR))
-        sender = _sender_role(subscription.destination)
-        if sender is not None:
-            needed.append((sender[0], f"{subscription.name}-destination", sender[1]))
+        self, name: str, instance: str, topic: eventgrid.SystemTopic, needed: Sequence[_Grant]
+    ) -> dict[tuple[str, str], authorization.RoleAssignment]:
+        """Each role the topic's identity needs, declared once for the topic, by (scope key, role).
+
+        Subscriptions that dead-letter, or deliver to one destination, share one assignment: Azure
+        refuses a second, and removing one subscription must not revoke what the others use. So the
+        grants live as long as the topic needs them, not as long as any one subscription."""
+        unique: dict[tuple[str, str], _Grant] = {}
+        for grant in needed:
+            unique.setdefault((grant.scope_key, grant.role), grant)
+        if not unique:
+            return {}
         principal = topic.identity.apply(lambda identity: identity.principal_id if identity else None)
-        return Access(
-            f"{name}-{instance}-{subscription.name}-access",
-            AccessArgs(
-                assignments=[
-                    RoleAssignmentArgs(
-                        scope_key=f"{instance}-{scope_key}",
-                        scope_id=scope,
-                        principal_id=principal,
-                        principal_key=topic_name(instance),
-                        principal_type="ServicePrincipal",
-                        role_definition_guid=role,
-                        description=f"{topic_name(instance)} delivers {subscription.name}, granted by acs-platform",
-                    )
-                    for scope, scope_key, role in needed
-                ]
-            ),
+        assignments = {
+            key: RoleAssignmentArgs(
+                scope_key=grant.scope_key,
+                scope_id=grant.scope,
+                principal_id=principal,
+                principal_key=topic_name(instance),
+                principal_type="ServicePrincipal",
+                role_definition_guid=grant.role,
+                description=grant.description,
+            )
+            for key, grant in unique.items()
+        }
+        access = Access(
+            f"{name}-{instance}-access",
+            AccessArgs(assignments=list(assignments.values())),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        return {key: access.assignments[assignment_name(args)] for key, args in assignments.items()}
 
     def _subscription(
         self,
@@ -218,8 +272,8 @@ class Events(pulumi.ComponentResource):
         subscription: SubscriptionConfig,
         dead_letters: DeadLetters | None,
         resource_group_name: pulumi.Input[str],
+        grants: Sequence[authorization.RoleAssignment],
     ) -> eventgrid.SystemTopicEventSubscription:
-        grants = self._grants(name, instance, topic, subscription, dead_letters)
         dead_letter = None
         if subscription.dead_letter and dead_letters is not None:
             dead_letter = eventgrid.DeadLetterWithResourceIdentityArgs(
@@ -249,7 +303,8 @@ class Events(pulumi.ComponentResource):
             dead_letter_with_resource_identity=dead_letter,
             expiration_time_utc=subscription.expires_on.isoformat() if subscription.expires_on else None,
             **_delivery(subscription.destination),
-            # Roles reach Event Grid a few minutes after assignment; creating the subscription after
-            # them at least keeps it from being created before they exist.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[grants]),
+            # Event Grid checks the identity's access when the subscription is created. Roles reach
+            # it a few minutes after assignment; creating the subscription after them at least
+            # keeps it from being created before they exist.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(grants)),
         )

@@ -1,5 +1,6 @@
 """Event Grid for ACS events: a global system topic per instance, subscriptions to every kind of
-destination, dead letters written by the topic's identity, and roles on one resource each."""
+destination, dead letters written by the topic's identity, and roles on one resource each, granted
+once per topic however many subscriptions need them."""
 
 import pytest
 
@@ -56,6 +57,12 @@ SUBSCRIPTIONS = [
         "name": "to-queue",
         "eventTypes": ["Microsoft.Communication.SMSReceived"],
         "destination": {"serviceBusQueue": {"resourceId": QUEUE}},
+    },
+    {
+        # The same queue as to-queue, its id written in another case: one destination, one grant.
+        "name": "to-queue-again",
+        "eventTypes": ["Microsoft.Communication.SMSDeliveryReportReceived"],
+        "destination": {"serviceBusQueue": {"resourceId": QUEUE.replace("/queues/sms", "/queues/SMS")}},
     },
     {
         "name": "to-topic",
@@ -183,27 +190,63 @@ def expected_name(scope_key: str, role: str) -> str:
     return assignment_name(RoleAssignmentArgs(scope_key, "", "", "evgt-acs-test-eu", "ServicePrincipal", role, ""))
 
 
-def test_the_topic_identity_gets_each_role_on_one_resource_only(plan):
+DEAD_LETTER_GRANT = expected_name("acs-test-eu-deadletters", roles.STORAGE_BLOB_DATA_CONTRIBUTOR)
+QUEUE_GRANT = expected_name("acs-test-eu-sb-apps-queues-sms", roles.SERVICE_BUS_DATA_SENDER)
+TOPIC_GRANT = expected_name("acs-test-eu-sb-apps-topics-calls", roles.SERVICE_BUS_DATA_SENDER)
+HUB_GRANT = expected_name("acs-test-eu-eh-apps-eventhubs-chat", roles.EVENT_HUBS_DATA_SENDER)
+STORAGE_QUEUE_GRANT = expected_name(
+    "acs-test-eu-stapps-queueservices-default-queues-calls", roles.STORAGE_QUEUE_DATA_MESSAGE_SENDER
+)
+
+
+def test_the_topic_identity_gets_each_role_on_one_resource_only_once(plan):
     container = one(plan, BLOB_CONTAINER)
-    found = grants(plan)
-    assert found[expected_name("acs-test-eu-deadletters", roles.STORAGE_BLOB_DATA_CONTRIBUTOR)] == container.urn
-    assert found[expected_name("acs-test-eu-to-queue-destination", roles.SERVICE_BUS_DATA_SENDER)] == QUEUE
-    assert found[expected_name("acs-test-eu-to-topic-destination", roles.SERVICE_BUS_DATA_SENDER)] == TOPIC
-    assert found[expected_name("acs-test-eu-to-event-hub-destination", roles.EVENT_HUBS_DATA_SENDER)] == HUB
     queue_scope = f"{ACCOUNT}/queueServices/default/queues/calls"
-    assert (
-        found[expected_name("acs-test-eu-to-storage-queue-destination", roles.STORAGE_QUEUE_DATA_MESSAGE_SENDER)]
-        == queue_scope
-    )
-    # The webhook and the function take no role; every dead-lettering subscription shares one name
-    # for the container grant, so it is made once per subscription component, not per stack.
-    assert set(found.values()) == {container.urn, QUEUE, TOPIC, HUB, queue_scope}
+    # The webhook and the function take no role; the two subscriptions to one queue share one.
+    assert grants(plan) == {
+        DEAD_LETTER_GRANT: container.urn,
+        QUEUE_GRANT: QUEUE,
+        TOPIC_GRANT: TOPIC,
+        HUB_GRANT: HUB,
+        STORAGE_QUEUE_GRANT: queue_scope,
+    }
+    assert len(plan.of_type(ROLE_ASSIGNMENT)) == 5
 
 
-def test_subscriptions_are_created_after_their_roles(plan):
-    queue = subscription(plan, "to-queue")
+def test_one_dead_letter_grant_for_the_topic_that_every_dead_lettering_subscription_waits_for(plan):
+    container = one(plan, BLOB_CONTAINER)
+    [grant] = [a for a in plan.of_type(ROLE_ASSIGNMENT) if sources(a, "scope") == [container.urn]]
+    dead_lettering = [s for s in plan.of_type(EVENT_SUBSCRIPTION) if "deadLetterWithResourceIdentity" in s.inputs]
+    assert len(dead_lettering) == 6
+    assert all(grant.urn in s.dependencies for s in dead_lettering)
+
+
+def test_the_grants_belong_to_the_topic_not_to_a_subscription(plan):
+    for assignment in plan.of_type(ROLE_ASSIGNMENT):
+        assert assignment.parent.endswith("::events-acs-test-eu-access")
+
+
+def assignment_urn(plan, name: str) -> str:
+    return next(a.urn for a in plan.of_type(ROLE_ASSIGNMENT) if a.inputs["roleAssignmentName"] == name)
+
+
+@pytest.mark.parametrize(
+    ("name", "needed"),
+    [
+        ("to-webhook", [DEAD_LETTER_GRANT]),
+        ("to-function", [DEAD_LETTER_GRANT]),
+        ("to-queue", [DEAD_LETTER_GRANT, QUEUE_GRANT]),
+        ("to-queue-again", [DEAD_LETTER_GRANT, QUEUE_GRANT]),
+        ("to-topic", [DEAD_LETTER_GRANT, TOPIC_GRANT]),
+        ("to-storage-queue", [DEAD_LETTER_GRANT, STORAGE_QUEUE_GRANT]),
+        ("to-event-hub", [HUB_GRANT]),
+    ],
+)
+def test_each_subscription_is_created_after_exactly_the_grants_it_needs(plan, name, needed):
+    # Event Grid checks the identity's access when the subscription is created.
     assignments = {a.urn for a in plan.of_type(ROLE_ASSIGNMENT)}
-    assert set(queue.dependencies) & assignments or any(d.endswith("to-queue-access") for d in queue.dependencies)
+    waits_for = set(subscription(plan, name).dependencies) & assignments
+    assert waits_for == {assignment_urn(plan, grant) for grant in needed}
 
 
 def test_no_dead_lettering_no_storage_account(tmp_path):
