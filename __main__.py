@@ -92,6 +92,7 @@ emails = {
             data_location=instance.data_location,
             domains=instance.email.domains,
             smtp_usernames=instance.email.smtp_usernames,
+            exclusive_linked_domains=instance.email.exclusive_linked_domains,
             tags=stack_tags,
             protect=config.protection.protect,
         ),

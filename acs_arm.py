@@ -6,7 +6,6 @@ through its own client, and shares `reason` and `DeadlinePolling` with them.
 """
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -14,9 +13,8 @@ from typing import Any
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.mgmt.communication import CommunicationServiceManagementClient
-from azure.mgmt.core.polling.arm_polling import ARMPolling
 
-from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, BoundedRetryPolicy
+from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
 
 # azure-core retries POST only on 500, 503 and 504 without Retry-After. Every POST the project sends to
 # ARM is safe to repeat, so all of them are retried like the idempotent methods:
@@ -39,7 +37,8 @@ _RESOURCE_ID = re.compile(
 
 
 class OperationTimedOut(AzureError):
-    """A long-running operation was still running at its deadline."""
+    """A long-running operation was still running at its deadline, or asked to be polled again only
+    after it. The message says how long was really waited, and what the service asked for."""
 
 
 class DeadlinePolling:
@@ -47,29 +46,29 @@ class DeadlinePolling:
     before it: `class P(DeadlinePolling, LROBasePolling)`. A poller given a timeout (`result(timeout=)`)
     returns at it but leaves its thread polling; this one stops polling, and the poller raises
     OperationTimedOut. The deadline runs from the polling method's creation: make one per operation,
-    passed as `polling=` to its `begin_*` call."""
+    passed as `polling=` to its `begin_*` call. Its waits (the interval, or the service's Retry-After)
+    go through `clock`, and so does the deadline."""
 
-    def __init__(self, *args: Any, operation_timeout: float, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, operation_timeout: float, clock: Clock = SYSTEM_CLOCK, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._deadline = time.monotonic() + operation_timeout
+        self._clock = clock
+        self._started = clock.monotonic()
+        self._deadline = self._started + operation_timeout
         self._operation_timeout = operation_timeout
 
     def _delay(self) -> None:
-        if time.monotonic() + self._extract_delay() > self._deadline:  # type: ignore[attr-defined]
-            raise OperationTimedOut(f"the operation was still running after {self._operation_timeout:g} s")
-        super()._delay()  # type: ignore[misc]
+        delay = self._extract_delay()  # type: ignore[attr-defined]
+        now = self._clock.monotonic()
+        if now + delay > self._deadline:
+            waited = now - self._started
+            raise OperationTimedOut(
+                f"the operation was still running after {waited:.0f} s, and the next status check was due in "
+                f"{delay:g} s, past the deadline of {self._operation_timeout:g} s"
+            )
+        self._sleep(delay)  # type: ignore[attr-defined]
 
-
-class BoundedARMPolling(DeadlinePolling, ARMPolling):
-    """ARM's polling (Azure-AsyncOperation, Location, then the final GET) with a deadline."""
-
-    def __init__(self, client: CommunicationServiceManagementClient, interval: float, timeout: float):
-        super().__init__(
-            interval,
-            # Where ARM answers with relative URLs, they are relative to the client's endpoint.
-            path_format_arguments={"endpoint": client._config.base_url},
-            operation_timeout=timeout,
-        )
+    def _sleep(self, delay: float) -> None:
+        self._clock.sleep(delay)
 
 
 def reason(error: BaseException) -> str:
@@ -103,10 +102,11 @@ def acs_client(
     arm_endpoint: str,
     *,
     retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
+    clock: Clock = SYSTEM_CLOCK,
     **transport_options: Any,
 ) -> CommunicationServiceManagementClient:
-    """A client for `arm_endpoint` with a bounded retry policy. `transport_options` go to the HTTP
-    transport, such as `connection_verify` (a CA bundle path)."""
+    """A client for `arm_endpoint` with a bounded retry policy that waits through `clock`.
+    `transport_options` go to the HTTP transport, such as `connection_verify` (a CA bundle path)."""
     arm_endpoint = arm_endpoint.rstrip("/")
     return CommunicationServiceManagementClient(
         credential,
@@ -114,7 +114,7 @@ def acs_client(
         base_url=arm_endpoint,
         # The token's audience is the endpoint's own cloud; the SDK would take the public cloud's.
         credential_scopes=[f"{arm_endpoint}/.default"],
-        retry_policy=BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor),
+        retry_policy=BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor, clock),
         **transport_options,
     )
 
@@ -122,10 +122,10 @@ def acs_client(
 @contextmanager
 def default_client(subscription_id: str, arm_endpoint: str) -> Iterator[CommunicationServiceManagementClient]:
     """A client as whoever runs `pulumi up`: Azure CLI login, environment, managed identity or CI's OIDC."""
-    from azure.identity import DefaultAzureCredential  # slow to import; only where it is used
+    from azure_credential import provider_credential  # azure-native's sign-in; imports azure.identity when called
 
     with (
-        DefaultAzureCredential() as credential,
+        provider_credential() as credential,
         acs_client(subscription_id, credential, arm_endpoint) as client,
     ):
         yield client

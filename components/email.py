@@ -4,7 +4,9 @@ and the link that lets the instance send from every domain that is ready.
 
 The link is its own resource and the ACS resource ignores `linkedDomains`: a first deployment
 creates the instance, its keys, secrets and events without waiting for DNS or verification,
-which can take as long as DNS propagation does.
+which can take as long as DNS propagation does. The link puts back links an update of the ACS
+resource cleared, keeps domains linked outside the stack (reported as `unmanagedLinkedDomains`)
+unless `exclusive_linked_domains` says the stack owns the whole list.
 """
 
 import uuid
@@ -41,6 +43,8 @@ class EmailArgs:
     smtp_usernames: Sequence[SmtpUsernameConfig]
     tags: Mapping[str, str]
     protect: bool  # the email service and domains: a deleted custom domain must be verified again
+    # The instance's linkedDomains are the stack's alone: domains linked outside it are unlinked.
+    exclusive_linked_domains: bool = False
 
 
 def email_service_name(instance: str) -> str:
@@ -148,11 +152,18 @@ class Email(pulumi.ComponentResource):
             LinkedDomainsArgs(
                 communication_service_id=args.service_id,
                 domain_ids=pulumi.Output.all(*linkable).apply(lambda ids: [i for i in ids if i]),
+                exclusive=args.exclusive_linked_domains,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        self.register_outputs({"emailServiceId": self.service.id, "linkedDomains": self.link.linked_domains})
+        self.register_outputs(
+            {
+                "emailServiceId": self.service.id,
+                "linkedDomains": self.link.linked_domains,
+                "unmanagedLinkedDomains": self.link.unmanaged_domains,
+            }
+        )
 
     def _domain(self, name: str, key: str, domain: DomainConfig) -> communication.Domain:
         return communication.Domain(

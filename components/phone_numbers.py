@@ -3,11 +3,16 @@
 Numbers are billed from the moment they are bought and may never come back once released, so
 pools are protected and retained on delete where the stack says so (prod by default): a removed
 pool, or a `pulumi destroy`, then leaves the numbers in place, to be released by hand.
+
+A purchase whose outcome could not be observed in time is kept in the pool's state as pending. The
+provider cannot fail and keep a state at once, so the program fails instead, once the state is saved:
+`pulumi up` then ends in an error that names the numbers, and the next `up` settles them.
 """
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -27,6 +32,17 @@ class PhoneNumbersArgs:
     endpoint: pulumi.Input[str]  # the instance's data-plane endpoint, https://<host name>
     local_auth: bool  # whether a connection string may be used, from the environment
     pools: Sequence[ProtectedPool]
+
+
+def settled(pool_name: str, pending: dict[str, Any] | None) -> None:
+    """Fails the program when a pool's purchase is still pending: its numbers may be billed."""
+    if pending:
+        raise pulumi.RunError(
+            f"phone number pool {pool_name}: the outcome of purchasing {', '.join(pending['numbers'])} "
+            f"(search {pending['searchId']}, requested {pending['requestedAt']}) was not seen before the deadline. "
+            "They are kept in the stack's state as pending, so nothing is bought twice or forgotten: run "
+            "`pulumi up` again later, and it adopts the numbers that turned up and buys only what is missing"
+        )
 
 
 def connection_string_env(instance: str) -> str:
@@ -62,4 +78,14 @@ class PhoneNumbers(pulumi.ComponentResource):
             for pool in args.pools
         }
 
-        self.register_outputs({"phoneNumbers": {key: pool.phone_numbers for key, pool in self.pools.items()}})
+        # Part of the outputs, so that the program waits for the check and fails when it raises.
+        checks = [
+            pool.pending_purchase.apply(lambda pending, key=key: settled(f"'{key}' of {args.instance}", pending))
+            for key, pool in self.pools.items()
+        ]
+        self.register_outputs(
+            {
+                "phoneNumbers": {key: pool.phone_numbers for key, pool in self.pools.items()},
+                "settled": pulumi.Output.all(*checks).apply(lambda _: True),
+            }
+        )

@@ -2,32 +2,41 @@
 
 A custom domain sends mail only once ARM has checked its DNS records (Domain, SPF, DKIM, DKIM2,
 DMARC). ARM checks a record only when asked (`initiateVerification`, one call per record type), and
-the check takes minutes. This resource asks for every requested type that is not verified yet, and:
+the check takes minutes. This resource asks for every requested type that is not verified yet, all at
+once: ARM's `202 Accepted` means the check is queued, and how each check ends shows in the domain's
+`verificationStates`, which one GET reads for every record. Then:
 
-- with `wait=True` (the records exist, say as `dns.RecordSet` resources of the same program), follows
-  the states until every type is Verified, and fails on a failed record or after `timeout_seconds`;
-- with `wait=False` (someone creates the records by hand, later), asks and reports the states without
-  failing.
+- with `wait=True` (the records exist, say as `dns.RecordSet` resources of the same program), it reads
+  the states until every type is Verified, never sooner than ARM's Retry-After (60 s after an
+  initiation) allows, and fails on a failed record, or when the next read ARM allows would come after
+  `timeout_seconds`, saying how long it really waited and what is still pending;
+- with `wait=False` (someone creates the records by hand, later), it asks, reads the states once and
+  reports them without failing.
 
 Until it is verified the resource always shows a change, so each `pulumi up` checks a pending domain
-again, and asks again for a record that failed (its DNS may have been fixed since).
+again, and asks again for a record that failed (its DNS may have been fixed since). A verified domain
+does not stay verified by itself (a DNS record deleted, ARM checking again): `read` (`pulumi refresh`)
+reports the states ARM has now, and `diff` makes one GET for a domain the state says is verified, so
+that `pulumi up` verifies it again, and the link follows, once ARM no longer says Verified.
 
 Like `keyrotation.resource`, the provider is pickled into the state by reference to its class and holds
-no data: each operation opens and closes its own client.
+no data: each operation opens and closes its own client. Every wait goes through a `Clock`.
 """
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
-from azure.core.exceptions import AzureError
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.pipeline import PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import DomainResource, VerificationParameter
 
-from acs_arm import BoundedARMPolling, ClientFactory, OperationTimedOut, default_client, reason
+from acs_arm import ClientFactory, default_client, reason
+from bounded_retry import SYSTEM_CLOCK, Clock
 from emaildomains import DomainId, EmailDomainError, parse_domain_id
 
 RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2", "DMARC")
@@ -37,9 +46,8 @@ FAILED = "VerificationFailed"
 IN_PROGRESS = frozenset({"VerificationRequested", "VerificationInProgress"})
 # A state ARM does not report at all; treated like NotStarted.
 UNKNOWN = "Unknown"
-# How often the SDK polls an initiateVerification operation, unless ARM's Retry-After says otherwise.
-# The SDK's default is 30 s, for an operation that takes seconds.
-LRO_POLLING_INTERVAL = 2.0
+# Not an ARM state: a record this run asked ARM to check, not read since. Only error messages show it.
+REQUESTED = "check requested"
 
 # Record type -> attribute of DomainPropertiesVerificationStates / DomainPropertiesVerificationRecords.
 _ATTRIBUTES = {"Domain": "domain", "SPF": "spf", "DKIM": "dkim", "DKIM2": "dkim2", "DMARC": "dmarc"}
@@ -57,8 +65,9 @@ _PROPERTY_NAMES = {
 }
 _ATTRIBUTE_NAMES = {prop: attribute for attribute, prop in _PROPERTY_NAMES.items()}
 
-Sleep = Callable[[float], None]
-Clock = Callable[[], float]
+# Reads Retry-After as azure-core does (seconds or an HTTP date), without the retry policy's cap: a
+# Retry-After past the deadline must end the wait, not be shortened into an early read.
+_RETRY_AFTER = RetryPolicy()
 
 
 def canonical_record_types(record_types: Sequence[str]) -> list[str]:
@@ -71,6 +80,23 @@ def canonical_record_types(record_types: Sequence[str]) -> list[str]:
     return [t for t in RECORD_TYPES if t in record_types]
 
 
+class _RetryAfter:
+    """A `raw_response_hook`: the Retry-After, in seconds (0 without one), of a call's final answer. The
+    hook runs after the retry policy, once per attempt, so the last answer it sees is the one returned."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, response: PipelineResponse) -> None:
+        self.seconds = _RETRY_AFTER.get_retry_after(response) or 0.0
+
+
+@dataclass(frozen=True)
+class _Reading:
+    resource: DomainResource
+    retry_after: float  # seconds ARM asks to wait before reading again; 0 when it does not say
+
+
 def verify_domain(
     client: CommunicationServiceManagementClient,
     domain: DomainId,
@@ -79,78 +105,109 @@ def verify_domain(
     wait: bool,
     timeout_seconds: float,
     poll_seconds: float,
-    sleep: Sleep = time.sleep,
-    clock: Clock = time.monotonic,
-    lro_polling_interval: float = LRO_POLLING_INTERVAL,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> dict[str, str]:
     """The verification states of `record_types` after asking ARM to check the ones not verified.
 
     With `wait`, returns only when all are Verified and raises EmailDomainError on a failed record or
-    at the timeout; without, returns the states as they are once the checks are asked for."""
+    at the deadline; without, returns the states as ARM shows them once the checks are asked for."""
     record_types = canonical_record_types(record_types)
-    deadline = clock() + timeout_seconds
-    resource = _read(client, domain)
-    states = _states(resource, record_types)
-    if all(status == VERIFIED for status in states.values()):
-        return states
+    started = clock.monotonic()
+    reading = _read(client, domain)
+    states = _states(reading.resource, record_types)
     # NotStarted, VerificationFailed (the DNS may have been fixed since), CancellationRequested, Unknown.
     to_initiate = [t for t, status in states.items() if status != VERIFIED and status not in IN_PROGRESS]
-    if to_initiate:
-        for record_type in to_initiate:
-            _initiate(client, domain, record_type, deadline - clock(), lro_polling_interval)
-        resource = _read(client, domain)
-        states = _states(resource, record_types)
+    retry_after = reading.retry_after
+    for record_type in to_initiate:
+        retry_after = max(retry_after, _initiate(client, domain, record_type))
     if not wait:
-        return states
+        # One read shows what ARM made of the requests; the next `pulumi up` looks again.
+        return _states(_read(client, domain).resource, record_types) if to_initiate else states
+    # The states read before the requests say nothing about those records any more.
+    states = {**states, **dict.fromkeys(to_initiate, REQUESTED)}
+    return _await_verified(
+        client, domain, _Reading(reading.resource, retry_after), states, started, timeout_seconds, poll_seconds, clock
+    )
+
+
+def _await_verified(
+    client: CommunicationServiceManagementClient,
+    domain: DomainId,
+    reading: _Reading,
+    states: dict[str, str],
+    started: float,
+    timeout_seconds: float,
+    poll_seconds: float,
+    clock: Clock,
+) -> dict[str, str]:
+    """Reads the states every `poll_seconds`, or after ARM's Retry-After where it asks for longer,
+    until all are Verified; raises on a failed record, and at the deadline."""
+    deadline = started + timeout_seconds
     while True:
         failed = [t for t, status in states.items() if status == FAILED]
         if failed:
-            raise EmailDomainError("\n".join(_failure(domain, resource, t) for t in failed))
+            raise EmailDomainError("\n".join(_failure(domain, reading.resource, t) for t in failed))
         if all(status == VERIFIED for status in states.values()):
             return states
-        remaining = deadline - clock()
-        if remaining <= 0:
-            pending = ", ".join(f"{t} ({status})" for t, status in states.items() if status != VERIFIED)
-            raise EmailDomainError(
-                f"verifying {domain.describe()} timed out after {timeout_seconds:g} s; still pending: {pending}. "
-                "Check that the DNS records exist; the next `pulumi up` checks again"
-            )
-        sleep(min(poll_seconds, remaining))
-        resource = _read(client, domain)
-        states = _states(resource, record_types)
+        now = clock.monotonic()
+        if now >= deadline or now + reading.retry_after > deadline:
+            raise EmailDomainError(_timed_out(domain, states, now - started, timeout_seconds, reading.retry_after))
+        clock.sleep(min(max(poll_seconds, reading.retry_after), deadline - now))
+        reading = _read(client, domain)
+        states = _states(reading.resource, list(states))
 
 
-def _read(client: CommunicationServiceManagementClient, domain: DomainId) -> DomainResource:
+def _timed_out(
+    domain: DomainId, states: dict[str, str], waited: float, timeout_seconds: float, retry_after: float
+) -> str:
+    pending = ", ".join(f"{t} ({status})" for t, status in states.items() if status != VERIFIED)
+    if waited < timeout_seconds:
+        # ARM asked not to read again before the deadline: waiting longer could not have helped.
+        stop = (
+            f"stopped after {waited:.0f} s: ARM asks to be asked again in {retry_after:g} s, "
+            f"past the {timeout_seconds:g} s timeout"
+        )
+    else:
+        stop = f"timed out after {waited:.0f} s"
+    return (
+        f"verifying {domain.describe()} {stop}; still pending: {pending}. "
+        "Check that the DNS records exist; the next `pulumi up` checks again"
+    )
+
+
+def _read(client: CommunicationServiceManagementClient, domain: DomainId) -> _Reading:
+    retry_after = _RetryAfter()
     try:
-        return client.domains.get(domain.resource_group, domain.email_service, domain.domain)
+        resource = client.domains.get(
+            domain.resource_group, domain.email_service, domain.domain, raw_response_hook=retry_after
+        )
     except AzureError as error:
         raise EmailDomainError(
             f"reading the verification states of {domain.describe()} failed: {reason(error)}"
         ) from error
+    return _Reading(resource, retry_after.seconds)
 
 
-def _initiate(
-    client: CommunicationServiceManagementClient,
-    domain: DomainId,
-    record_type: str,
-    timeout: float,
-    polling_interval: float,
-) -> None:
-    step = f"initiating the {record_type} verification of {domain.describe()}"
+def _initiate(client: CommunicationServiceManagementClient, domain: DomainId, record_type: str) -> float:
+    """Asks ARM to check one record; returns the Retry-After of its answer, in seconds."""
+    retry_after = _RetryAfter()
     try:
-        # The deadline is the polling's own: a poller's result(timeout=) would return at it and leave its
-        # thread polling ARM after this error.
+        # ARM's 202 is the answer this needs: the check is queued. Following the operation (its Location,
+        # with Retry-After: 60) would cost a minute per record and say less than the domain's states,
+        # which show how every check ends.
         client.domains.begin_initiate_verification(
             domain.resource_group,
             domain.email_service,
             domain.domain,
             VerificationParameter(verification_type=record_type),
-            polling=BoundedARMPolling(client, polling_interval, max(timeout, 0)),
-        ).result()
-    except OperationTimedOut as error:
-        raise EmailDomainError(f"{step} failed: the operation did not finish in time") from error
+            polling=False,
+            raw_response_hook=retry_after,
+        )
     except AzureError as error:
-        raise EmailDomainError(f"{step} failed: {reason(error)}") from error
+        raise EmailDomainError(
+            f"initiating the {record_type} verification of {domain.describe()} failed: {reason(error)}"
+        ) from error
+    return retry_after.seconds
 
 
 def _states(resource: DomainResource, record_types: Sequence[str]) -> dict[str, str]:
@@ -182,17 +239,18 @@ def _failure(domain: DomainId, resource: DomainResource, record_type: str) -> st
 
 
 class DomainVerificationProvider(pulumi.dynamic.ResourceProvider):
-    """Pulumi calls create, diff, update and delete; the `*_with` methods hold the logic and take the
-    client factory, the sleep and the clock, so tests can point them at another endpoint and time."""
+    """Pulumi calls create, read, diff, update and delete; the `*_with` methods hold the logic and take
+    the client factory (and, where they wait, the clock), so tests can point them at another endpoint and
+    time."""
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         return self.create_with(props, default_client)
 
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        return self.read_with(id_, props, default_client)
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        replaced = str(olds.get("domainId", "")).lower() != str(news.get("domainId", "")).lower()
-        changed = replaced or _inputs(olds) != _inputs(news) or olds.get("verified") is not True
-        replaces = ["domainId"] if replaced else []
-        return pulumi.dynamic.DiffResult(changes=changed, replaces=replaces, delete_before_replace=False)
+        return self.diff_with(olds, news, default_client)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         return self.update_with(olds, news, default_client)
@@ -204,36 +262,46 @@ class DomainVerificationProvider(pulumi.dynamic.ResourceProvider):
         pass
 
     def create_with(
-        self,
-        props: dict[str, Any],
-        client_factory: ClientFactory,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
-        lro_polling_interval: float = LRO_POLLING_INTERVAL,
+        self, props: dict[str, Any], client_factory: ClientFactory, clock: Clock = SYSTEM_CLOCK
     ) -> pulumi.dynamic.CreateResult:
-        outs = self._outputs(props, client_factory, sleep, clock, lro_polling_interval)
-        return pulumi.dynamic.CreateResult(id_=props["domainId"], outs=outs)
+        return pulumi.dynamic.CreateResult(id_=props["domainId"], outs=self._verify(props, client_factory, clock))
+
+    def read_with(self, id_: str, props: dict[str, Any], client_factory: ClientFactory) -> pulumi.dynamic.ReadResult:
+        """The states as ARM has them now, from one GET; nothing is asked for."""
+        domain = parse_domain_id(props["domainId"])
+        record_types = canonical_record_types(props["recordTypes"])
+        with client_factory(domain.subscription, props["armEndpoint"]) as client:
+            try:
+                reading = _read(client, domain)
+            except EmailDomainError as error:
+                if isinstance(error.__cause__, ResourceNotFoundError):
+                    # The domain is gone, and its verification with it: a blank id tells the engine so.
+                    return pulumi.dynamic.ReadResult(id_="", outs={})
+                raise
+        return pulumi.dynamic.ReadResult(id_=id_, outs=_state(props, _states(reading.resource, record_types)))
+
+    def diff_with(
+        self, olds: dict[str, Any], news: dict[str, Any], client_factory: ClientFactory
+    ) -> pulumi.dynamic.DiffResult:
+        replaced = str(olds.get("domainId", "")).lower() != str(news.get("domainId", "")).lower()
+        replaces = ["domainId"] if replaced else []
+        if replaced or _inputs(olds) != _inputs(news) or olds.get("verified") is not True:
+            return pulumi.dynamic.DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        return pulumi.dynamic.DiffResult(
+            changes=not _still_verified(olds, client_factory), replaces=replaces, delete_before_replace=False
+        )
 
     def update_with(
         self,
         _olds: dict[str, Any],
         news: dict[str, Any],
         client_factory: ClientFactory,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
-        lro_polling_interval: float = LRO_POLLING_INTERVAL,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> pulumi.dynamic.UpdateResult:
         # The old states say nothing about now: read them again, as create does.
-        return pulumi.dynamic.UpdateResult(outs=self._outputs(news, client_factory, sleep, clock, lro_polling_interval))
+        return pulumi.dynamic.UpdateResult(outs=self._verify(news, client_factory, clock))
 
-    def _outputs(
-        self,
-        props: dict[str, Any],
-        client_factory: ClientFactory,
-        sleep: Sleep,
-        clock: Clock,
-        lro_polling_interval: float,
-    ) -> dict[str, Any]:
+    def _verify(self, props: dict[str, Any], client_factory: ClientFactory, clock: Clock) -> dict[str, Any]:
         domain = parse_domain_id(props["domainId"])
         record_types = canonical_record_types(props["recordTypes"])
         with client_factory(domain.subscription, props["armEndpoint"]) as client:
@@ -245,20 +313,39 @@ class DomainVerificationProvider(pulumi.dynamic.ResourceProvider):
                 # Numbers come back from the state as floats.
                 timeout_seconds=float(props["timeoutSeconds"]),
                 poll_seconds=float(props["pollSeconds"]),
-                sleep=sleep,
                 clock=clock,
-                lro_polling_interval=lro_polling_interval,
             )
-        return {
-            "domainId": props["domainId"],
-            "recordTypes": record_types,
-            "wait": bool(props["wait"]),
-            "timeoutSeconds": int(float(props["timeoutSeconds"])),
-            "pollSeconds": float(props["pollSeconds"]),
-            "armEndpoint": props["armEndpoint"],
-            "verified": all(status == VERIFIED for status in states.values()),
-            "states": states,
-        }
+        return _state(props, states)
+
+
+def _still_verified(props: dict[str, Any], client_factory: ClientFactory) -> bool:
+    """Whether ARM still says Verified for every record the state says is, from one GET.
+
+    A failed GET counts as not verified: failing would stop the whole preview over one read that a
+    moment later may succeed, and "verified" would be a claim nobody checked. The update this plans
+    reads again, and reports the error, naming the step, if it persists."""
+    domain = parse_domain_id(props["domainId"])
+    with client_factory(domain.subscription, props["armEndpoint"]) as client:
+        try:
+            reading = _read(client, domain)
+        except EmailDomainError:
+            return False
+    states = _states(reading.resource, canonical_record_types(props["recordTypes"]))
+    return all(status == VERIFIED for status in states.values())
+
+
+def _state(props: dict[str, Any], states: dict[str, str]) -> dict[str, Any]:
+    """The resource's state: its inputs as the state keeps them, and the states ARM reported."""
+    return {
+        "domainId": props["domainId"],
+        "recordTypes": canonical_record_types(props["recordTypes"]),
+        "wait": bool(props["wait"]),
+        "timeoutSeconds": int(float(props["timeoutSeconds"])),
+        "pollSeconds": float(props["pollSeconds"]),
+        "armEndpoint": props["armEndpoint"],
+        "verified": all(status == VERIFIED for status in states.values()),
+        "states": states,
+    }
 
 
 def _inputs(props: dict[str, Any]) -> tuple[Any, ...]:

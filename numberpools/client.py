@@ -17,7 +17,7 @@ from azure.core.credentials import TokenCredential
 from azure.core.polling.base_polling import LROBasePolling
 
 from acs_arm import DeadlinePolling
-from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, BoundedRetryPolicy
+from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
 
 ClientFactory = Callable[[str, str | None], AbstractContextManager[PhoneNumbersClient]]
 """(endpoint, name of the connection string's environment variable or None) -> a client for the
@@ -56,14 +56,33 @@ class BoundedPolling(DeadlinePolling, LROBasePolling):
     `polling=` to each `begin_*` call: `begin_update_phone_number_capabilities` waits on its poller
     itself, without a timeout, so this is the only bound it gets."""
 
-    def __init__(self, endpoint: str, interval: float, timeout: float, final_state_via: str | None = None):
+    def __init__(
+        self,
+        endpoint: str,
+        interval: float,
+        timeout: float,
+        final_state_via: str | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ):
         super().__init__(
             interval,
             lro_options={"final-state-via": final_state_via} if final_state_via else None,
             # Where the service answers with relative URLs, they are relative to the endpoint.
             path_format_arguments={"endpoint": endpoint},
             operation_timeout=timeout,
+            clock=clock,
         )
+
+    @property
+    def operation_id(self) -> str | None:
+        """The id of the operation, once the service has answered its start (202 with an operation-id
+        header, and Operation-Location ending in it): where its status can be read again later."""
+        initial = getattr(self, "_initial_response", None)
+        if initial is None:
+            return None
+        headers = initial.http_response.headers
+        location = headers.get("Operation-Location") or ""
+        return headers.get("operation-id") or urlsplit(location).path.rsplit("/", 1)[-1] or None
 
 
 def host_of(endpoint: str) -> str:
@@ -86,10 +105,11 @@ def phone_numbers_client(
     credential: TokenCredential | None,
     *,
     retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
+    clock: Clock = SYSTEM_CLOCK,
     **transport_options: Any,
 ) -> PhoneNumbersClient:
-    """A client for `endpoint` with the bounded retry policy: signed with the access key of the connection
-    string in `connection_string_env` when that is set and non-empty, else with `credential`.
+    """A client for `endpoint` with the bounded retry policy (waiting through `clock`): signed with the access key
+    of the connection string in `connection_string_env` when that is set and non-empty, else with `credential`.
     `transport_options` go to the HTTP transport, such as `connection_verify` (a CA bundle path)."""
     return _build_client(
         endpoint,
@@ -97,6 +117,7 @@ def phone_numbers_client(
         connection_string(connection_string_env),
         credential,
         retry_backoff_factor=retry_backoff_factor,
+        clock=clock,
         **transport_options,
     )
 
@@ -108,11 +129,12 @@ def _build_client(
     credential: TokenCredential | None,
     *,
     retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
+    clock: Clock = SYSTEM_CLOCK,
     **transport_options: Any,
 ) -> PhoneNumbersClient:
     """`phone_numbers_client` with the connection string `value` already read from `connection_string_env`."""
     options = {
-        "retry_policy": BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor),
+        "retry_policy": BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor, clock),
         **transport_options,
     }
     if value is not None:
@@ -162,7 +184,7 @@ def default_client(endpoint: str, connection_string_env: str | None) -> Iterator
         with _closing(_build_client(endpoint, connection_string_env, value, None)) as client:
             yield client
         return
-    from azure.identity import DefaultAzureCredential  # slow to import; only where it is used
+    from azure_credential import provider_credential  # azure-native's sign-in; imports azure.identity when called
 
-    with DefaultAzureCredential() as credential, open_client(endpoint, None, credential) as client:
+    with provider_credential() as credential, open_client(endpoint, None, credential) as client:
         yield client

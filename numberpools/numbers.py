@@ -1,18 +1,47 @@
-"""The service steps of a pool: search, purchase (and its clean-up), release, capability update, listing.
+"""The service steps of a pool: search, purchase (and its reconciliation), release, capability update, listing.
 
 Each step takes an open PhoneNumbersClient and the `Pool` it works for, and raises PhoneNumberPoolError
 naming the pool, the step and the numbers involved. A purchase is billed: nothing here buys anything
 but `purchase`, and `purchase` buys only what one search holds.
+
+A purchase's outcome is only ever what was observed. When its answer is lost (the SDK repeats the POST
+and the service refuses the repeat), or its status cannot be read, `purchase` keeps observing, within
+the pool's deadline, until every number is listed as held or the operation is seen to fail. Numbers
+whose fate is still unknown at the deadline come back as a `PendingPurchase`, which the pool keeps in
+its state and `settle` resolves on a later run: nothing that may be billed is ever left untracked.
 """
 
+import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, NoReturn
 
 from azure.communication.phonenumbers import PhoneNumberCapabilities, PhoneNumbersClient
-from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-from acs_arm import OperationTimedOut, reason
+from acs_arm import reason
+from bounded_retry import SYSTEM_CLOCK, Clock
 from numberpools.client import LRO_POLLING_INTERVAL, LRO_TIMEOUT, BoundedPolling, PhoneNumberPoolError
+
+# How often an unclear purchase is checked (listing, and the operation's status where it is known).
+RECONCILE_INTERVAL = 15.0
+# How long after its search expired a purchase whose operation cannot be read is taken to have ended.
+# A purchase can only start while its search holds the numbers (searchExpiresBy, under 15 minutes after
+# the search); the spec gives no bound on how long one then runs. Assumption: no longer than an LRO
+# timeout of ours, which is far longer than the seconds to a minute purchases take.
+PURCHASE_SETTLE_SECONDS = LRO_TIMEOUT
+# Operation statuses (2025-06-01 PhoneNumberOperationStatus) that end an operation.
+ENDED = frozenset({"succeeded", "failed"})
+# The POST of a purchase answered one of these on its only attempt: the service refused it, nothing started.
+REFUSED = frozenset({400, 401, 403, 404})
+
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
+
+def e164(number: str) -> str:
+    """`number` as E.164, `+` and digits: listings may leave out the `+` or add separators."""
+    return "+" + _NOT_DIGITS.sub("", str(number))
 
 
 @dataclass(frozen=True)
@@ -28,13 +57,17 @@ class Pool:
     area_code: str | None = None
     polling_interval: float = LRO_POLLING_INTERVAL
     operation_timeout: float = LRO_TIMEOUT
+    reconcile_interval: float = RECONCILE_INTERVAL
+    clock: Clock = SYSTEM_CLOCK
 
     def describe(self) -> str:
         area = f", area code {self.area_code}" if self.area_code else ""
         return f"phone number pool ({self.country_code}, {self.number_type}{area}) at {self.endpoint}"
 
     def polling(self, final_state_via: str | None = None) -> BoundedPolling:
-        return BoundedPolling(self.endpoint, self.polling_interval, self.operation_timeout, final_state_via)
+        return BoundedPolling(
+            self.endpoint, self.polling_interval, self.operation_timeout, final_state_via, clock=self.clock
+        )
 
 
 @dataclass(frozen=True)
@@ -42,6 +75,56 @@ class Search:
     search_id: str
     phone_numbers: list[str]
     agreement_required: bool
+    expires_by: str | None = None  # ISO 8601, as the service said
+
+
+@dataclass(frozen=True)
+class PendingPurchase:
+    """Numbers a purchase may have bought, whose outcome was not observed: kept in the pool's state."""
+
+    search_id: str
+    phone_numbers: list[str]
+    requested_at: float  # seconds since the epoch
+    search_expires_by: str | None = None
+    operation_id: str | None = None  # where its status can be read, when the service said
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "searchId": self.search_id,
+            # Not "phoneNumbers": the SDK would translate a nested key of that name as the pool's own.
+            "numbers": list(self.phone_numbers),
+            "requestedAt": iso(self.requested_at),
+            "searchExpiresBy": self.search_expires_by,
+            "operationId": self.operation_id,
+        }
+
+    @classmethod
+    def from_state(cls, value: Any) -> "PendingPurchase | None":
+        if not value:
+            return None
+        return cls(
+            search_id=value["searchId"],
+            phone_numbers=[e164(n) for n in value.get("numbers") or []],
+            requested_at=_epoch(value["requestedAt"]),
+            search_expires_by=value.get("searchExpiresBy"),
+            operation_id=value.get("operationId"),
+        )
+
+    def settles_at(self) -> float:
+        """When, without the operation's status, the purchase has had every chance to end."""
+        expires = _epoch(self.search_expires_by) if self.search_expires_by else self.requested_at
+        return max(expires, self.requested_at) + PURCHASE_SETTLE_SECONDS
+
+    def describe(self) -> str:
+        return f"{', '.join(self.phone_numbers)} (search {self.search_id}, requested {iso(self.requested_at)})"
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """What a purchase is known to have bought, and what it may still have bought."""
+
+    bought: list[str]
+    pending: PendingPurchase | None = None
 
 
 def search(client: PhoneNumbersClient, pool: Pool, quantity: int, agree_to_not_resell: bool) -> Search:
@@ -64,7 +147,7 @@ def search(client: PhoneNumbersClient, pool: Pool, quantity: int, agree_to_not_r
         result = poller.result()
     except AzureError as error:
         raise PhoneNumberPoolError(f"{step} failed: {reason(error)}; nothing was bought") from error
-    found = list(result.phone_numbers or [])
+    found = [e164(n) for n in result.phone_numbers or []]
     if len(found) < quantity:
         service = f" ({result.error_code}: {result.error})" if result.error_code or result.error else ""
         raise PhoneNumberPoolError(
@@ -78,51 +161,122 @@ def search(client: PhoneNumbersClient, pool: Pool, quantity: int, agree_to_not_r
             f"{step}: the numbers found ({', '.join(found)}) can only be bought with the agreement not to "
             "resell them; set agree_to_not_resell=True to give it. Nothing was bought"
         )
-    return Search(result.search_id, found, bool(result.is_agreement_to_not_resell_required))
+    expires = iso(result.search_expires_by.timestamp()) if result.search_expires_by else None
+    return Search(result.search_id, found, bool(result.is_agreement_to_not_resell_required), expires)
 
 
-def purchase(client: PhoneNumbersClient, pool: Pool, found: Search, agree_to_not_resell: bool) -> list[str]:
-    """Buys the numbers of one search, in its order. If the purchase fails, finds out which of them were
-    bought anyway, releases those, and raises an error that lists each with whether it was released."""
+def purchase(client: PhoneNumbersClient, pool: Pool, found: Search, agree_to_not_resell: bool) -> Purchase:
+    """Buys the numbers of one search, in its order.
+
+    - The operation succeeded: all of them are bought.
+    - The service refused the request outright, or the operation is seen to fail: whatever it bought
+      anyway is released, and the error lists each number with whether it was released.
+    - Anything else (a lost answer, a repeat refused because the first went through, status checks
+      throttled or out of time) leaves the outcome unknown: it is observed until the deadline, and
+      whatever is still unknown then comes back as pending, never as "not bought"."""
     numbers = found.phone_numbers
     step = f"purchasing {', '.join(numbers)} for the {pool.describe()}"
+    deadline, requested_at = pool.clock.monotonic() + pool.operation_timeout, pool.clock.time()
+    polling = pool.polling()
+    attempts: list[object] = []
     try:
         poller = client.begin_purchase_phone_numbers(
-            found.search_id, agree_to_not_resell=agree_to_not_resell, polling=pool.polling()
+            found.search_id,
+            agree_to_not_resell=agree_to_not_resell,
+            polling=polling,
+            # Runs once per attempt (the hook stands after the retry policy): a refusal of the only
+            # attempt is an observed outcome; a refusal of a repeat says nothing about the first.
+            raw_request_hook=attempts.append,
         )
         poller.result()
-        return list(numbers)
+        return Purchase(list(numbers))
     except AzureError as error:
         failure = error
-    # The purchase may have bought some of the numbers, or all of them with its answer lost. They are
-    # billed, and a failed create or update records nothing in Pulumi's state: find and release them.
+    if _refused(failure, attempts) or _operation_failed(failure):
+        _undo(client, pool, f"{step} failed: {reason(failure)}", numbers, failure)
+    pending = PendingPurchase(found.search_id, list(numbers), requested_at, found.expires_by, polling.operation_id)
+    return _observe(client, pool, step, pending, failure, deadline)
+
+
+def _observe(
+    client: PhoneNumbersClient,
+    pool: Pool,
+    step: str,
+    pending: PendingPurchase,
+    failure: AzureError,
+    deadline: float,
+) -> Purchase:
+    """Watches an unclear purchase until every number is held, its operation is seen to fail, or the
+    deadline; what is still unknown then is pending."""
+    numbers = pending.phone_numbers
+    bought: list[str] = []
+    while True:
+        status = operation_status(client, pending.operation_id)
+        if status == "failed":
+            _undo(client, pool, f"{step} failed: its operation {pending.operation_id} ended failed", numbers, failure)
+        held = _held_now(client, pool)
+        if held is not None:
+            bought = still_held(numbers, held)
+            if len(bought) == len(numbers):
+                # The purchase went through and only its answer failed: the numbers are ours.
+                return Purchase(bought)
+        remaining = deadline - pool.clock.monotonic()
+        if remaining <= 0:
+            # Kept in the state and resolved by the next run; the program reports it as an error.
+            return Purchase(bought, replace(pending, phone_numbers=[n for n in numbers if n not in bought]))
+        pool.clock.sleep(min(pool.reconcile_interval, remaining))
+
+
+def _undo(client: PhoneNumbersClient, pool: Pool, failed: str, numbers: Sequence[str], failure: AzureError) -> NoReturn:
+    """After a purchase known to have failed (`failed` says how): releases what it bought anyway, and
+    raises an error that lists each number with whether it was released."""
     try:
         held = purchased_numbers(client, pool)
     except PhoneNumberPoolError as listing:
         raise PhoneNumberPoolError(
-            f"{step} failed: {reason(failure)}. Finding out which were bought failed too ({listing}): "
+            f"{failed}. Finding out which were bought failed too ({listing}): "
             f"each of {', '.join(numbers)} may be held and billed; check the ACS resource's phone numbers"
         ) from failure
     bought = still_held(numbers, held)
-    if bought == list(numbers):
-        # Every number is held: the purchase went through and only its answer failed (say a repeated
-        # request answered that the search was bought already). They are ours: keep them.
-        return bought
-    if isinstance(failure, OperationTimedOut):
-        pending = [n for n in numbers if n not in held]
-        still = f"; the purchase may still complete: check {', '.join(pending)}" if pending else ""
-    else:
-        still = ""
     if not bought:
-        raise PhoneNumberPoolError(f"{step} failed: {reason(failure)}; none of them was bought{still}") from failure
+        raise PhoneNumberPoolError(f"{failed}; none of them was bought") from failure
     outcomes = []
     for number in bought:
-        failed = try_release(client, pool, number)
-        outcomes.append(f"{number} released" if failed is None else f"{number} STILL HELD (release failed: {failed})")
+        refused = try_release(client, pool, number)
+        outcomes.append(f"{number} released" if refused is None else f"{number} STILL HELD (release failed: {refused})")
     raise PhoneNumberPoolError(
-        f"{step} failed: {reason(failure)}. It bought {len(bought)} of them before failing: "
-        f"{'; '.join(outcomes)}{still}"
+        f"{failed}. It bought {len(bought)} of them before failing: {'; '.join(outcomes)}"
     ) from failure
+
+
+def settle(
+    client: PhoneNumbersClient, pool: Pool, pending: PendingPurchase, held: set[str]
+) -> tuple[list[str], PendingPurchase | None]:
+    """(the pending numbers now held, what is still pending) for a purchase an earlier run could not
+    see to its end, given the numbers `held` now. A number not held is dropped only once the purchase
+    is known to have ended: its operation says so, or, where its status cannot be read, the purchase
+    has had every chance to end (`PendingPurchase.settles_at`)."""
+    adopted = still_held(pending.phone_numbers, held)
+    missing = [n for n in pending.phone_numbers if n not in adopted]
+    if not missing:
+        return adopted, None
+    status = operation_status(client, pending.operation_id)
+    if status in ENDED or (status is None and pool.clock.time() >= pending.settles_at()):
+        return adopted, None
+    return adopted, replace(pending, phone_numbers=missing)
+
+
+def operation_status(client: PhoneNumbersClient, operation_id: str | None) -> str | None:
+    """The status of a phone numbers operation (notStarted, running, succeeded, failed), or None when it
+    is not known where it is or it cannot be read now (the service forgets old operations)."""
+    if not operation_id:
+        return None
+    try:
+        # PhoneNumbersClient 1.4.0 has no public call for it; its generated client has.
+        operation = client._phone_number_client.phone_numbers.get_operation(operation_id)
+    except AzureError:
+        return None
+    return str(getattr(operation.status, "value", operation.status))
 
 
 def try_release(client: PhoneNumbersClient, pool: Pool, number: str) -> str | None:
@@ -173,9 +327,9 @@ def update_capabilities(client: PhoneNumbersClient, pool: Pool, numbers: Sequenc
 
 
 def purchased_numbers(client: PhoneNumbersClient, pool: Pool) -> set[str]:
-    """Every number the ACS resource holds now (all pages)."""
+    """Every number the ACS resource holds now (all pages), in E.164."""
     try:
-        return {n.phone_number for n in client.list_purchased_phone_numbers()}
+        return {e164(n.phone_number) for n in client.list_purchased_phone_numbers()}
     except AzureError as error:
         raise PhoneNumberPoolError(
             f"listing the purchased numbers of the {pool.describe()} failed: {reason(error)}"
@@ -183,5 +337,36 @@ def purchased_numbers(client: PhoneNumbersClient, pool: Pool) -> set[str]:
 
 
 def still_held(numbers: Iterable[str], held: set[str]) -> list[str]:
-    """`numbers` the resource holds (`held`), in their order."""
-    return [n for n in numbers if n in held]
+    """`numbers` the resource holds (`held`, in E.164), in their order."""
+    return [n for n in numbers if e164(n) in held]
+
+
+def _held_now(client: PhoneNumbersClient, pool: Pool) -> set[str] | None:
+    """The numbers held now, or None when the listing fails this time (a later look may succeed)."""
+    try:
+        return purchased_numbers(client, pool)
+    except PhoneNumberPoolError:
+        return None
+
+
+def _refused(failure: AzureError, attempts: Sequence[object]) -> bool:
+    return (
+        isinstance(failure, HttpResponseError)
+        and len(attempts) == 1
+        and failure.status_code in REFUSED
+        and failure.response is not None
+        and failure.response.request.method == "POST"
+    )
+
+
+def _operation_failed(failure: AzureError) -> bool:
+    """The operation's status answered (HTTP 200) that it failed: a known end, not a lost answer."""
+    return isinstance(failure, HttpResponseError) and failure.status_code is not None and failure.status_code < 400
+
+
+def iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _epoch(iso: str) -> float:
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()

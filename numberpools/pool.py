@@ -12,8 +12,15 @@ package from the project directory) and holds no data: each operation opens and 
   `allow_replacement`, and then it is a replacement (a new pool bought, then the old one released).
 - delete: releases exactly the numbers in the state, nothing else. Protection and retain-on-delete are
   resource options of whoever declares the pool.
-- read (`pulumi refresh`): drops from the state the numbers released outside Pulumi.
+- read (`pulumi refresh`): drops from the state the numbers released outside Pulumi (compared in E.164,
+  however the listing writes them), and settles a pending purchase.
 - check and diff never call the service: a preview must never buy, nor even search.
+
+A purchase whose outcome could not be observed before its deadline (`numbers.purchase`) leaves its
+numbers in the state as `pendingPurchase`. The pool then always shows a change, and the next run settles
+it before anything else: the numbers that turned up are adopted, the ones known not to have been bought
+are dropped, and only then is anything still missing bought. While it cannot be settled, update and
+delete refuse to act, so a number that may be billed is never bought twice nor forgotten.
 """
 
 from collections.abc import Callable
@@ -25,6 +32,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi.runtime import rpc
 
+from bounded_retry import SYSTEM_CLOCK, Clock
 from numberpools import numbers
 from numberpools.client import (
     ENV_NAME,
@@ -51,9 +59,11 @@ _PROPERTY_NAMES = {
     "allow_replacement": "allowReplacement",
     "connection_string_env": "connectionStringEnv",
     "phone_numbers": "phoneNumbers",
+    "pending_purchase": "pendingPurchase",
 }
 _ATTRIBUTE_NAMES = {prop: attribute for attribute, prop in _PROPERTY_NAMES.items()}
-_INPUTS = tuple(prop for prop in _PROPERTY_NAMES.values() if prop != "phoneNumbers")
+_OUTPUTS = ("phoneNumbers", "pendingPurchase")
+_INPUTS = tuple(prop for prop in _PROPERTY_NAMES.values() if prop not in _OUTPUTS)
 # What a pool is: numbers of another kind, or of another ACS resource, are another pool.
 IDENTITY = ("endpoint", "countryCode", "numberType", "assignmentType", "areaCode", "locality")
 
@@ -113,7 +123,7 @@ def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _pool(props: dict[str, Any], polling_interval: float, operation_timeout: float) -> numbers.Pool:
+def _pool(props: dict[str, Any], clock: Clock, polling_interval: float, operation_timeout: float) -> numbers.Pool:
     return numbers.Pool(
         endpoint=str(props["endpoint"]).rstrip("/"),
         country_code=props["countryCode"],
@@ -124,6 +134,7 @@ def _pool(props: dict[str, Any], polling_interval: float, operation_timeout: flo
         area_code=props.get("areaCode"),
         polling_interval=polling_interval,
         operation_timeout=operation_timeout,
+        clock=clock,
     )
 
 
@@ -147,11 +158,31 @@ def _changed(prop: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
     return _unknown(new) or _comparable(prop, olds.get(prop)) != _comparable(prop, new)
 
 
-def _outputs(props: dict[str, Any], phone_numbers: list[str]) -> dict[str, Any]:
+def _outputs(
+    props: dict[str, Any], phone_numbers: list[str], pending: numbers.PendingPurchase | None
+) -> dict[str, Any]:
     outs = {prop: props.get(prop) for prop in _INPUTS}
     outs["quantity"] = int(props["quantity"])  # numbers come back from the state as floats
     outs["phoneNumbers"] = list(phone_numbers)
+    outs["pendingPurchase"] = pending.to_state() if pending else None
     return outs
+
+
+def _state(props: dict[str, Any]) -> tuple[list[str], numbers.PendingPurchase | None]:
+    """The numbers a state holds, in E.164, and the purchase it has pending."""
+    held = [numbers.e164(n) for n in props.get("phoneNumbers") or []]
+    return held, numbers.PendingPurchase.from_state(props.get("pendingPurchase"))
+
+
+def _unsettled(pool: numbers.Pool, pending: numbers.PendingPurchase, step: str) -> PhoneNumberPoolError:
+    settles = numbers.iso(pending.settles_at())
+    operation = f"operation {pending.operation_id} still running" if pending.operation_id else "no operation status"
+    return PhoneNumberPoolError(
+        f"{step}: the {pool.describe()} has a purchase whose outcome is not known yet: {pending.describe()} "
+        f"({operation}). They may be held and billed, so nothing was done. Run `pulumi up` again once they show "
+        f"in the ACS resource's phone numbers, or after {settles}, when a purchase that has not shown is known "
+        "not to have bought them"
+    )
 
 
 class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
@@ -168,6 +199,8 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
         # must never buy a number, nor search for one (a search holds numbers for minutes).
         identity = [prop for prop in IDENTITY if _changed(prop, olds, news)]
         held = olds.get("phoneNumbers") or []
+        # A purchase whose outcome was not seen is a change too: the update settles it first.
+        pending = bool(olds.get("pendingPurchase"))
         others = [
             prop for prop in _INPUTS if prop not in IDENTITY and prop != "quantity" and _changed(prop, olds, news)
         ]
@@ -179,7 +212,7 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
         # Without allow_replacement an identity change stays an update, which refuses it with the old and
         # new values: Pulumi never gets to release a pool's numbers for a change of kind by accident.
         replaces = identity if news.get("allowReplacement") is True else []
-        changes = bool(identity or others or resized)
+        changes = bool(identity or others or resized or pending)
         return pulumi.dynamic.DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
@@ -198,40 +231,47 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
         self,
         props: dict[str, Any],
         client_factory: ClientFactory,
+        clock: Clock = SYSTEM_CLOCK,
         polling_interval: float = LRO_POLLING_INTERVAL,
         operation_timeout: float = LRO_TIMEOUT,
     ) -> pulumi.dynamic.CreateResult:
         _valid(props)
-        pool = _pool(props, polling_interval, operation_timeout)
+        pool = _pool(props, clock, polling_interval, operation_timeout)
         agree = bool(props["agreeToNotResell"])
         with client_factory(pool.endpoint, props.get("connectionStringEnv")) as client:
             found = numbers.search(client, pool, int(props["quantity"]), agree)
             bought = numbers.purchase(client, pool, found, agree)
-        # The first search's id names the pool: it is the service's record of the purchase.
-        return pulumi.dynamic.CreateResult(id_=found.search_id, outs=_outputs(props, bought))
+        # The first search's id names the pool: it is the service's record of the purchase. A purchase
+        # still pending is in the state, so the pool exists, and the next run settles it.
+        return pulumi.dynamic.CreateResult(id_=found.search_id, outs=_outputs(props, bought.bought, bought.pending))
 
-    def read_with(self, id_: str, props: dict[str, Any], client_factory: ClientFactory) -> pulumi.dynamic.ReadResult:
+    def read_with(
+        self, id_: str, props: dict[str, Any], client_factory: ClientFactory, clock: Clock = SYSTEM_CLOCK
+    ) -> pulumi.dynamic.ReadResult:
         if not props.get("endpoint") or "phoneNumbers" not in props:
             raise PhoneNumberPoolError(
                 f"reading phone number pool {id_} needs its state (endpoint and numbers): "
                 "a pool cannot be imported, declare it and let Pulumi buy its numbers"
             )
-        pool = _pool(props, LRO_POLLING_INTERVAL, LRO_TIMEOUT)
+        pool = _pool(props, clock, LRO_POLLING_INTERVAL, LRO_TIMEOUT)
+        current, pending = _state(props)
         with client_factory(pool.endpoint, props.get("connectionStringEnv")) as client:
             held = numbers.purchased_numbers(client, pool)
-        kept = numbers.still_held(props["phoneNumbers"] or [], held)
-        return pulumi.dynamic.ReadResult(id_=id_, outs={**props, "phoneNumbers": kept})
+            adopted, pending = numbers.settle(client, pool, pending, held) if pending else ([], None)
+        kept = numbers.still_held(current, held) + adopted
+        return pulumi.dynamic.ReadResult(id_=id_, outs={**props, **_outputs(props, kept, pending)})
 
     def update_with(
         self,
         olds: dict[str, Any],
         news: dict[str, Any],
         client_factory: ClientFactory,
+        clock: Clock = SYSTEM_CLOCK,
         polling_interval: float = LRO_POLLING_INTERVAL,
         operation_timeout: float = LRO_TIMEOUT,
     ) -> pulumi.dynamic.UpdateResult:
         _valid(news)
-        old_pool = _pool(olds, polling_interval, operation_timeout)
+        old_pool = _pool(olds, clock, polling_interval, operation_timeout)
         refused = [prop for prop in IDENTITY if _changed(prop, olds, news)]
         if refused:
             # diff makes these a replacement when allow_replacement is set; an update never makes them.
@@ -247,15 +287,21 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
                 f"the {old_pool.describe()} cannot change {changes} in place: its numbers "
                 f"({', '.join(olds.get('phoneNumbers') or []) or 'none'}) are of the old kind. To change it, {hint}"
             )
-        pool = _pool(news, polling_interval, operation_timeout)
-        current = list(olds.get("phoneNumbers") or [])
+        pool = _pool(news, clock, polling_interval, operation_timeout)
+        current, pending = _state(olds)
         wanted = int(news["quantity"])
         agree = bool(news["agreeToNotResell"])
         recapable = (olds.get("sms"), olds.get("calling")) != (news["sms"], news["calling"])
-        if len(current) == wanted and not recapable:
+        if len(current) == wanted and not recapable and pending is None:
             # Only what needs no call changed (agree_to_not_resell, allow_replacement, the variable's name).
-            return pulumi.dynamic.UpdateResult(outs=_outputs(news, current))
+            return pulumi.dynamic.UpdateResult(outs=_outputs(news, current, None))
         with client_factory(pool.endpoint, news.get("connectionStringEnv")) as client:
+            if pending is not None:
+                # Settled before anything else: what turned up is the pool's, and counts toward its size.
+                adopted, pending = numbers.settle(client, pool, pending, numbers.purchased_numbers(client, pool))
+                if pending is not None:
+                    raise _unsettled(pool, pending, "updating")
+                current += adopted
             # Releases first and purchases last: a step that fails leaves Pulumi with the old state, and
             # nothing bought may be left out of it.
             released: list[str] = []
@@ -268,7 +314,9 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
                     numbers.update_capabilities(client, pool, current)
                 if len(current) < wanted:
                     found = numbers.search(client, pool, wanted - len(current), agree)
-                    current += numbers.purchase(client, pool, found, agree)
+                    bought = numbers.purchase(client, pool, found, agree)
+                    current += bought.bought
+                    pending = bought.pending
             except PhoneNumberPoolError as error:
                 if not released:
                     raise
@@ -277,22 +325,29 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
                     f"{error}. Before that, this update released {', '.join(released)}: "
                     "`pulumi refresh` drops them from the state"
                 ) from error
-        return pulumi.dynamic.UpdateResult(outs=_outputs(news, current))
+        return pulumi.dynamic.UpdateResult(outs=_outputs(news, current, pending))
 
     def delete_with(
         self,
         props: dict[str, Any],
         client_factory: ClientFactory,
+        clock: Clock = SYSTEM_CLOCK,
         polling_interval: float = LRO_POLLING_INTERVAL,
         operation_timeout: float = LRO_TIMEOUT,
     ) -> None:
-        # Exactly the numbers this pool bought, as the state records them: never anything listed.
-        held = list(props.get("phoneNumbers") or [])
-        if not held:
+        # Exactly the numbers this pool bought, as the state records them: never anything else listed.
+        held, pending = _state(props)
+        if not held and pending is None:
             return
-        pool = _pool(props, polling_interval, operation_timeout)
+        pool = _pool(props, clock, polling_interval, operation_timeout)
         with client_factory(pool.endpoint, props.get("connectionStringEnv")) as client:
-            numbers.release_all(client, pool, list(reversed(held)), f"releasing {len(held)} numbers")
+            if pending is not None:
+                adopted, pending = numbers.settle(client, pool, pending, numbers.purchased_numbers(client, pool))
+                if pending is not None:
+                    raise _unsettled(pool, pending, "deleting")
+                held += adopted
+            if held:
+                numbers.release_all(client, pool, list(reversed(held)), f"releasing {len(held)} numbers")
 
 
 @dataclass(frozen=True)
@@ -315,7 +370,7 @@ class PhoneNumberPoolArgs:
     connection_string_env: str | None = None
 
     def __post_init__(self) -> None:
-        props = {_PROPERTY_NAMES[name]: getattr(self, name) for name in _PROPERTY_NAMES if name != "phone_numbers"}
+        props = {prop: getattr(self, _ATTRIBUTE_NAMES[prop]) for prop in _INPUTS}
         if isinstance(self.quantity, float):  # whole floats are for the state, not for programs
             raise ValueError(f"quantity must be a whole number, at least 1: {self.quantity!r}")
         _valid(props)
@@ -323,18 +378,19 @@ class PhoneNumberPoolArgs:
 
 class PhoneNumberPool(pulumi.dynamic.Resource, module="numberpools", name="PhoneNumberPool"):
     """A number of ACS phone numbers of one kind (country, type, assignment, area code), with their
-    capabilities: a billed resource. Its output `phone_numbers` lists them in E.164, in purchase order."""
+    capabilities: a billed resource. Its output `phone_numbers` lists them in E.164, in purchase order;
+    `pending_purchase` holds the numbers of a purchase whose outcome is not known yet (None when there is
+    none)."""
 
     phone_numbers: pulumi.Output[list[str]]
+    pending_purchase: pulumi.Output[dict[str, Any] | None]
     quantity: pulumi.Output[int]
 
     def __init__(self, name: str, args: PhoneNumberPoolArgs, opts: pulumi.ResourceOptions | None = None):
-        props: dict[str, Any] = {
-            attribute: getattr(args, attribute) for attribute in _PROPERTY_NAMES if attribute != "phone_numbers"
-        }
+        props: dict[str, Any] = {_ATTRIBUTE_NAMES[prop]: getattr(args, _ATTRIBUTE_NAMES[prop]) for prop in _INPUTS}
         if isinstance(args.endpoint, str):
             props["endpoint"] = args.endpoint.rstrip("/")
-        props["phone_numbers"] = None
+        props.update(phone_numbers=None, pending_purchase=None)
         super().__init__(PhoneNumberPoolProvider(), name, props, opts)
 
     def translate_input_property(self, prop: str) -> str:

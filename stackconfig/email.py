@@ -92,3 +92,6 @@ class EmailConfig(ConfigModel):
     # Azure refuses to link a domain from another geography (InvalidLinkedDomains).
     domains: Annotated[list[DomainConfig], Field(min_length=1), unique_by("the domain", lambda d: d.name)]
     smtp_usernames: Annotated[list[SmtpUsernameConfig], unique_by("the username", lambda s: s.username)] = []
+    # false: domains linked to the instance outside the stack stay linked (and are reported); true: the
+    # stack owns the whole linkedDomains list and unlinks them.
+    exclusive_linked_domains: bool = False

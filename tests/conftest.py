@@ -6,6 +6,7 @@ from azure.core.credentials import AccessToken
 
 from acs_arm import acs_client
 from tests.fake_arm import FakeArm, make_certificate
+from tests.fake_clock import FakeClock
 from tests.stacks import plan_committed
 
 
@@ -47,13 +48,16 @@ def credential() -> FakeCredential:
 
 
 @pytest.fixture
-def clients(certificate, credential):
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def clients(certificate, credential, clock):
     """The client factory the providers take: the real SDK client, trusting the fake's certificate,
-    with the backoff shortened so that the tests stay fast (Retry-After is honoured as sent)."""
+    waiting (backoff and Retry-After, as sent) on the injected clock."""
 
     def factory(subscription: str, arm_endpoint: str):
-        return acs_client(
-            subscription, credential, arm_endpoint, retry_backoff_factor=0.01, connection_verify=str(certificate[0])
-        )
+        return acs_client(subscription, credential, arm_endpoint, clock=clock, connection_verify=str(certificate[0]))
 
     return factory

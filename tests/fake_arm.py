@@ -7,15 +7,22 @@ token policy refuses plain http):
 - GET and PATCH .../communicationServices/{name}, for linkedDomains ("getService", "updateService");
 - GET .../emailServices/{service}/domains/{domain} with its verificationStates and
   verificationRecords ("getDomain");
-- POST .../domains/{domain}/initiateVerification ("initiateVerification"), a long-running operation
-  as ARM runs it: 202 with a Location header, whose URL answers 202 and then 200 ("operationResult").
+- POST .../domains/{domain}/initiateVerification ("initiateVerification") as the spec's example
+  answers it: 202, no body, `Location: .../providers/Microsoft.Communication/locations/westus/
+  operationStatuses/{id}` and `Retry-After: 60`;
+- GET on that Location ("operationStatus").
 
 It keeps the keys, linked domains and verification states of each resource, counts the calls per
-endpoint (by the names in brackets), and fails on request.
+endpoint (by the names in brackets), and fails on request. Time is the test's clock (a FakeClock
+unless given): a record's check ends a set number of virtual seconds after its initiation.
+
+What the spec (Microsoft.Communication stable 2025-09-01, `tests/specs/...`) describes, the fake
+does as described; what it does not describe is marked ASSUMPTION where the fake does it.
 """
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import json
@@ -33,7 +40,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.fake_clock import FakeClock
 from tests.https_fake import Answer, HttpsFake
+from tests.rest_spec import COMMUNICATION_SERVICES_SPEC, DOMAINS_SPEC, RestSpec, SpecSet
 
 _PATH = re.compile(
     r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -51,14 +60,18 @@ _DOMAIN_PATH = re.compile(
     r"(?P<initiate>/initiateVerification)?",
     re.IGNORECASE,
 )
+# The spec's example Location: no subscription in the path, no api-version in the query.
 _OPERATION_PATH = re.compile(
-    r"/subscriptions/(?P<subscription>[^/]+)/providers/Microsoft\.Communication/locations/global"
-    r"/operationResults/(?P<operation>[^/]+)",
+    r"/providers/Microsoft\.Communication/locations/(?P<location>[^/]+)/operationStatuses/(?P<operation>[^/]+)",
     re.IGNORECASE,
 )
+OPERATION_LOCATION = "westus"  # as in the spec's example
+INITIATION_RETRY_AFTER = 60  # as in the spec's example
+# ASSUMPTION: how long ARM takes to check a record is not in the spec; a check ends this many
+# seconds after its initiation unless `script_verification` says otherwise.
+CHECK_SECONDS = 30
 KEY_TYPES = ("Primary", "Secondary")
 RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2", "DMARC")
-API_VERSION = "2025-09-01"
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -101,18 +114,24 @@ class _Record:
     """One record type's verification: its state, and what the next check it is asked for ends in."""
 
     status: str = "NotStarted"
-    error_code: str | None = None
+    error_code: str = ""
     outcome: str = "Verified"
-    outcome_error: str | None = None
-    gets: int = 1  # the GET that shows the outcome, counted from the initiation
-    remaining: int = 0  # GETs left until the outcome shows
+    outcome_error: str = ""
+    seconds: float = CHECK_SECONDS  # how long the next check takes, from its initiation
+    ends_at: float | None = None  # on the fake's clock, while a check runs
 
     def body(self) -> dict[str, str]:
-        return (
-            {"status": self.status}
-            if self.error_code is None
-            else {"status": self.status, "errorCode": self.error_code}
-        )
+        # The spec has errorCode "only present if the status is UnableToVerify" (a state it does not list);
+        # a real GET has `"errorCode": ""` (FACTS.md).
+        return {"status": self.status, "errorCode": self.error_code}
+
+    def settle(self, now: float) -> None:
+        """The check's outcome, once its time has come.
+
+        ASSUMPTION: a check shows VerificationRequested until it ends (the spec does not say when ARM
+        moves a record through VerificationInProgress)."""
+        if self.ends_at is not None and now >= self.ends_at:
+            self.status, self.error_code, self.ends_at = self.outcome, self.outcome_error, None
 
 
 def _dns_records(domain: str, token: str) -> dict[str, dict[str, Any]]:
@@ -145,8 +164,10 @@ class _Failure:
 class FakeArm(HttpsFake):
     """Start with `with FakeArm(cert, key) as arm:`; the server stops when the block ends."""
 
-    def __init__(self, cert: Path, key: Path):
-        super().__init__(cert, key)
+    def __init__(self, cert: Path, key: Path, clock: FakeClock | None = None):
+        # Every request it takes and every answer it gives is checked against the published specs.
+        super().__init__(cert, key, spec=_specs())
+        self.clock = clock or FakeClock()
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, str, str], dict[str, str]] = {}
         self._failures: list[_Failure] = []
@@ -154,8 +175,10 @@ class FakeArm(HttpsFake):
         self.regenerated: list[str] = []  # the key types regenerated, in order, failed answers included
         self._linked: dict[tuple[str, str, str], list[str]] = {}
         self._domains: dict[tuple[str, str, str, str], dict[str, _Record]] = {}
-        self._operations: dict[str, int] = {}  # operation id -> status GETs so far
+        self._operations: dict[str, _Record] = {}  # operation id -> the record whose check it started
         self.initiated: list[tuple[str, str]] = []  # (domain, record type), in order
+        # endpoint -> [answers left without the header, Retry-After seconds] on successful answers
+        self._retry_after: dict[str, list[float]] = {"initiateVerification": [0, INITIATION_RETRY_AFTER]}
 
     def add_service(self, subscription: str, resource_group: str, name: str) -> str:
         """Adds an ACS resource with fresh keys and returns its resource id."""
@@ -187,25 +210,35 @@ class FakeArm(HttpsFake):
         )
 
     def script_verification(
-        self, domain_id: str, record_type: str, gets: int = 1, error_code: str | None = None
+        self, domain_id: str, record_type: str, seconds: float = CHECK_SECONDS, error_code: str | None = None
     ) -> None:
-        """The next check of `record_type` shows VerificationRequested, then, from the `gets`-th GET of
-        the domain after its initiation, Verified, or VerificationFailed with `error_code` when given."""
+        """The next check of `record_type` shows VerificationRequested, then, `seconds` after its
+        initiation on the fake's clock, Verified, or VerificationFailed with `error_code` when given."""
         with self._lock:
             record = self._domains[_domain_ident(domain_id)][record_type]
-            record.gets = gets
+            record.seconds = seconds
             record.outcome, record.outcome_error = (
-                ("Verified", None)
-                if error_code is None
-                else (
-                    "VerificationFailed",
-                    error_code,
-                )
+                ("Verified", "") if error_code is None else ("VerificationFailed", error_code)
             )
+
+    def set_verification_state(self, domain_id: str, record_type: str, status: str, error_code: str = "") -> None:
+        """Changes a record's state as ARM might on its own, without a call (a DNS record deleted since)."""
+        with self._lock:
+            record = self._domains[_domain_ident(domain_id)][record_type]
+            record.status, record.error_code, record.ends_at = status, error_code, None
 
     def verification_states(self, domain_id: str) -> dict[str, str]:
         with self._lock:
-            return {t: r.status for t, r in self._domains[_domain_ident(domain_id)].items()}
+            records = self._domains[_domain_ident(domain_id)]
+            for record in records.values():
+                record.settle(self.clock.monotonic())
+            return {t: r.status for t, r in records.items()}
+
+    def retry_after(self, endpoint: str, seconds: float, after: int = 0) -> None:
+        """Successful answers of `endpoint` carry `Retry-After: seconds`, all but the next `after` of them.
+        ASSUMPTION for "getDomain": the spec does not say a GET may carry one."""
+        with self._lock:
+            self._retry_after[endpoint] = [after, seconds]
 
     def linked_domains(self, service_id: str) -> list[str]:
         _, _, subscription, _, resource_group, *_, name = service_id.split("/")
@@ -226,13 +259,14 @@ class FakeArm(HttpsFake):
 
     def fail_next(self, path_suffix: str, status: int, times: int = 1, retry_after: float | None = None) -> None:
         """The next `times` calls of the endpoint `path_suffix` ("listKeys", "regenerateKey",
-        "getDomain", "initiateVerification", "operationResult", "getService", "updateService") answer
+        "getDomain", "initiateVerification", "operationStatus", "getService", "updateService") answer
         `status`, with Retry-After (seconds) when given, and change nothing."""
         self._script(path_suffix, status, times, retry_after, apply=False)
 
-    def apply_then_fail(self, status: int = 500, times: int = 1) -> None:
-        """The next `times` regenerateKey calls regenerate the key, then answer `status`."""
-        self._script("regenerateKey", status, times, None, apply=True)
+    def apply_then_fail(self, status: int = 500, times: int = 1, endpoint: str = "regenerateKey") -> None:
+        """The next `times` calls of `endpoint` ("regenerateKey", "updateService") make their change,
+        then answer `status`: the answer is lost."""
+        self._script(endpoint, status, times, None, apply=True)
 
     def _script(self, action: str, status: int, times: int, retry_after: float | None, apply: bool) -> None:
         header = None if retry_after is None else f"{retry_after:g}"
@@ -249,15 +283,28 @@ class FakeArm(HttpsFake):
                 return _error(
                     401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
                 )
-            if not parse_qs(url.query).get("api-version"):
+            # The operation's Location comes from ARM as it is, without an api-version (the spec's example).
+            if action != "operationStatus" and not parse_qs(url.query).get("api-version"):
                 return _error(400, "MissingApiVersionParameter", "The api-version query parameter is required.")
             if match is None:
                 return _error(404, "NotFound", f"No route for {method} {url.path}.")
-            if action == "operationResult":
-                return self._operation(match)
-            if action in ("getDomain", "initiateVerification"):
-                return self._domain(action, match, body)
-            return self._service(action, match, body)
+            if action == "operationStatus":
+                answer = self._operation(match)
+            elif action in ("getDomain", "initiateVerification"):
+                answer = self._domain(action, match, body)
+            else:
+                answer = self._service(action, match, body)
+            return self._with_retry_after(action, answer)
+
+    def _with_retry_after(self, action: str, answer: Answer) -> Answer:
+        status, payload, headers = answer
+        scripted = self._retry_after.get(action)
+        if scripted is None or status >= 300:
+            return answer
+        if scripted[0] > 0:
+            scripted[0] -= 1
+            return answer
+        return status, payload, {**headers, "Retry-After": f"{scripted[1]:g}"}
 
     def _take_failure(self, action: str) -> _Failure | None:
         failure = next((f for f in self._failures if f.action == action), None)
@@ -283,6 +330,7 @@ class FakeArm(HttpsFake):
         if action == "getService":
             return 200, self._service_body(match, ident), {}
         if action == "updateService":
+            # The body is a CommunicationServiceResourceUpdate: a PATCH changes only what it holds.
             properties = (json.loads(body or b"{}") or {}).get("properties") or {}
             if "linkedDomains" in properties:
                 linked = list(properties["linkedDomains"] or [])
@@ -292,6 +340,8 @@ class FakeArm(HttpsFake):
                         400, "InvalidLinkedDomains", f"The domains {unverified} are not verified or do not exist."
                     )
                 self._linked[ident] = linked
+            if failure is not None:
+                return _error(failure.status, "InternalServerError", "The update was made; the answer is lost.")
             return 200, self._service_body(match, ident), {}
         if action == "listKeys":
             return 200, _keys_body(match["name"], keys, KEY_TYPES), {}
@@ -321,7 +371,11 @@ class FakeArm(HttpsFake):
 
     def _verified(self, domain_id: str) -> bool:
         records = self._domains.get(_domain_ident(domain_id)) if _DOMAIN_PATH.fullmatch(domain_id) else None
-        return records is not None and all(r.status == "Verified" for r in records.values())
+        if records is None:
+            return False
+        for record in records.values():
+            record.settle(self.clock.monotonic())
+        return all(r.status == "Verified" for r in records.values())
 
     def _domain(
         self, action: str, match: re.Match[str], body: bytes
@@ -344,17 +398,16 @@ class FakeArm(HttpsFake):
             if record_type is None:
                 return _error(400, "InvalidVerificationType", f"verificationType must be one of {RECORD_TYPES}.")
             record = records[record_type]
-            record.status, record.error_code, record.remaining = "VerificationRequested", None, record.gets
+            record.status, record.error_code = "VerificationRequested", ""
+            record.ends_at = self.clock.monotonic() + record.seconds
             self.initiated.append((match["domain"], record_type))
             operation = secrets.token_hex(8)
-            self._operations[operation] = 0
-            # Like ARM: no body, and the operation's status at Location.
-            return 202, None, {"Location": self._operation_url(match["subscription"], operation)}
+            self._operations[operation] = record
+            # The spec's example: no body, the operation's status at Location; Retry-After is added by
+            # `_with_retry_after`, 60 as in the example unless a test says otherwise.
+            return 202, None, {"Location": self._operation_url(operation)}
         for record in records.values():
-            if record.status == "VerificationRequested":
-                record.remaining -= 1
-                if record.remaining <= 0:
-                    record.status, record.error_code = record.outcome, record.outcome_error
+            record.settle(self.clock.monotonic())
         return 200, self._domain_body(match, records), {}
 
     def _domain_body(self, match: re.Match[str], records: dict[str, _Record]) -> dict[str, Any]:
@@ -376,24 +429,40 @@ class FakeArm(HttpsFake):
             },
         }
 
-    def _operation_url(self, subscription: str, operation: str) -> str:
+    def _operation_url(self, operation: str) -> str:
+        # The spec's example, on the fake's host.
         return (
-            f"{self.url}/subscriptions/{subscription}/providers/Microsoft.Communication/locations/global"
-            f"/operationResults/{operation}?api-version={API_VERSION}"
+            f"{self.url}/providers/Microsoft.Communication/locations/{OPERATION_LOCATION}/operationStatuses/{operation}"
         )
 
-    def _operation(self, match: re.Match[str]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
-        operation = match["operation"]
-        if operation not in self._operations:
-            return _error(404, "OperationNotFound", f"The operation {operation} was not found.")
-        failure = self._take_failure("operationResult")
+    def _operation(self, match: re.Match[str]) -> Answer:
+        """ASSUMPTION: the spec says only that the Location is "URL to query for status of the
+        operation" (final-state-via: location) and gives no example of it. The fake answers as ARM's
+        asynchronous operations generally do at a Location: 202 with the Location again and
+        Retry-After while the operation runs, then 200 without a body (the operation has no result).
+        It also assumes the operation runs as long as the check it started."""
+        operation = self._operations.get(match["operation"])
+        if operation is None:
+            return _error(404, "OperationNotFound", f"The operation {match['operation']} was not found.")
+        failure = self._take_failure("operationStatus")
         if failure is not None:
             return _error(failure.status, "Scripted", "A failure the test asked for.", failure.retry_after)
-        self._operations[operation] += 1
-        if self._operations[operation] == 1:
-            # Still running: ARM answers 202 and where to ask again.
-            return 202, None, {"Location": self._operation_url(match["subscription"], operation)}
+        operation.settle(self.clock.monotonic())
+        if operation.ends_at is not None:
+            headers = {"Location": self._operation_url(match["operation"]), "Retry-After": f"{INITIATION_RETRY_AFTER}"}
+            return 202, None, headers
         return 200, None, {}
+
+
+@functools.cache
+def _specs() -> SpecSet:
+    return SpecSet(
+        [RestSpec.load(COMMUNICATION_SERVICES_SPEC), RestSpec.load(DOMAINS_SPEC)],
+        undescribed={
+            _OPERATION_PATH.pattern: "ASSUMPTION: the Location of initiateVerification's 202 (the spec's example) "
+            "points here, and no Microsoft.Communication spec describes this path or its answer",
+        },
+    )
 
 
 def _route(method: str, path: str) -> tuple[str | None, re.Match[str] | None]:
@@ -409,7 +478,7 @@ def _route(method: str, path: str) -> tuple[str | None, re.Match[str] | None]:
     if method in ("GET", "PATCH") and (match := _SERVICE_PATH.fullmatch(path)):
         return ("getService" if method == "GET" else "updateService"), match
     if method == "GET" and (match := _OPERATION_PATH.fullmatch(path)):
-        return "operationResult", match
+        return "operationStatus", match
     return None, None
 
 

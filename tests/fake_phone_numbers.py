@@ -23,11 +23,21 @@ It keeps the numbers available per (country, type, area code), the searches and 
 (with their capabilities), counts the calls per endpoint (by the names in brackets) and the
 authentication schemes used, and can be scripted: any endpoint answering an error (with Retry-After)
 for its next calls, or carrying a call out and losing its answer; a purchase that buys only some
-numbers and then fails; a release that fails; a number released behind Pulumi's back.
+numbers and then fails; a purchase that takes time (on the test's clock) before its numbers are held;
+operation polls answered with a Retry-After; a listing that writes numbers without their `+`; a
+release that fails; a number released behind Pulumi's back.
+
+What the published spec (2025-06-01) does not describe, and the fake assumes:
+- a repeated purchase of a search that was already requested answers 409 PurchaseAlreadyRequested;
+- a purchase may buy some of its numbers and then fail (the operation ends failed, the rest go back);
+- a release of a number the resource does not hold answers 404 PhoneNumberNotFound;
+- a search that finds nothing ends failed (NoNumbersAvailable) rather than succeeding with no numbers;
+- a purchase's numbers show in the listing only once its operation has succeeded.
 """
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -42,6 +52,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from tests.https_fake import Answer, HttpsFake
+from tests.rest_spec import PHONE_NUMBERS_SPEC, RestSpec
 
 API_VERSION = "2025-06-01"
 _CALLING_CODES = {"US": "1", "CA": "1", "GB": "44", "FR": "33", "DE": "49", "NL": "31", "IE": "353"}
@@ -72,6 +83,7 @@ class _Search:
     numbers: list[str]
     keys: dict[str, tuple[str, str, str | None]]  # number -> its inventory key
     agreement_required: bool
+    expires_by: str  # "A search result expires in less than 15min" (the spec's searchExpiresBy)
     purchased: bool = False
 
 
@@ -115,15 +127,32 @@ class _Failure:
     apply: bool = False  # carry the request out before failing: the change is made, the answer is lost
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+def _now(clock: Any = None) -> str:
+    """The time as the service writes it: the test's clock where there is one."""
+    now = dt.datetime.fromtimestamp(clock.time(), dt.UTC) if clock is not None else dt.datetime.now(dt.UTC)
+    return now.isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class _Commit:
+    """A purchase under way: its numbers are held from `due` (the clock's time) on."""
+
+    operation: str
+    numbers: list["Purchased"]
+    due: float
 
 
 class FakePhoneNumbers(HttpsFake):
     """Start with `with FakePhoneNumbers(cert, key) as fake:`; the server stops when the block ends."""
 
-    def __init__(self, cert: Path, key: Path, access_key: str | None = None):
-        super().__init__(cert, key)
+    def __init__(self, cert: Path, key: Path, access_key: str | None = None, clock: Any = None):
+        # Every request it takes and every answer it gives is checked against the published spec.
+        super().__init__(cert, key, spec=_spec())
+        self.clock = clock  # the test's FakeClock, for purchases that take time
+        self.purchase_seconds = 0.0  # how long a purchase runs before its numbers are held
+        self.operation_retry_after: str | None = None  # sent with every operation poll when set
+        self.list_without_plus = False  # the listing writes +14255550123 as 14255550123
+        self._commits: list[_Commit] = []
         self._lock = threading.Lock()
         self.access_key = access_key  # when set, HMAC signatures are checked against it
         self.running_polls = 1  # operation polls that answer "running" before the outcome
@@ -175,8 +204,8 @@ class FakePhoneNumbers(HttpsFake):
             return dict(self._purchased)
 
     def fail_next(self, kind: str, status: int, times: int = 1, retry_after: float | None = None) -> None:
-        """The next `times` calls of endpoint `kind` answer `status`, with Retry-After (seconds) when
-        given, and change nothing."""
+        """The next `times` calls of endpoint `kind` ("operation:purchase": the polls of purchases only)
+        answer `status`, with Retry-After (seconds) when given, and change nothing."""
         header = None if retry_after is None else f"{retry_after:g}"
         with self._lock:
             self._failures.extend(_Failure(kind, status, header) for _ in range(times))
@@ -215,7 +244,8 @@ class FakePhoneNumbers(HttpsFake):
                 return _error(400, "InvalidApiVersion", f"api-version must be {API_VERSION}.")
             if kind is None or match is None:
                 return _error(404, "NotFound", f"No route for {method} {url.path}.")
-            failure = next((f for f in self._failures if f.kind == kind), None)
+            self._commit_due()
+            failure = next((f for f in self._failures if f.kind in self._kinds(kind, match)), None)
             if failure is not None:
                 self._failures.remove(failure)
                 if not failure.apply:
@@ -236,6 +266,13 @@ class FakePhoneNumbers(HttpsFake):
             if failure is not None:
                 return _error(failure.status, "Scripted", "Carried out, but the answer is lost.")
             return answer
+
+    def _kinds(self, kind: str | None, match: re.Match[str] | None) -> tuple[str | None, ...]:
+        """The names a failure can be scripted for: a poll of one kind of operation also answers to
+        "operation:<its type>", as "operation:purchase"."""
+        if kind == "operation" and match is not None and match["operation"] in self._operations:
+            return kind, f"operation:{self._operations[match['operation']].kind}"
+        return (kind,)
 
     def _authenticate(self, method: str, target: str, headers: Any, body: bytes) -> Answer | None:
         authorization = headers.get("Authorization", "")
@@ -265,7 +302,7 @@ class FakePhoneNumbers(HttpsFake):
     def _offerings(self, match: re.Match[str], _payload: dict[str, Any], query: Any) -> Answer:
         wanted = {k: query[k][0] for k in ("phoneNumberType", "assignmentType") if k in query}
         found = [o for o in self.offerings.get(match["country"], []) if all(o[k] == v for k, v in wanted.items())]
-        cost = {"amount": 2.0, "isoCurrencySymbol": "USD", "billingFrequency": "monthly"}
+        cost = {"amount": 2.0, "currencyCode": "USD", "billingFrequency": "monthly"}
         return 200, {"phoneNumberOfferings": [{**o, "cost": cost} for o in found]}, {}
 
     def _search(self, match: re.Match[str], payload: dict[str, Any], _query: Any) -> Answer:
@@ -287,50 +324,62 @@ class FakePhoneNumbers(HttpsFake):
             list(taken),
             taken,
             country in self.agreement_required,
+            _in_minutes(self.clock, 14),
         )
         self._searches[search_id] = search
         result = self._url(f"/availablePhoneNumbers/searchResults/{search_id}")
         if taken:
-            operation = self._operation("search", "succeeded", result)
+            operation = self._operation("search", "succeeded", result, ident=search_id)
         else:  # as the service does when it has no number of the kind at all
             operation = self._operation(
-                "search", "failed", error={"code": "NoNumbersAvailable", "message": "No numbers match the search."}
+                "search",
+                "failed",
+                error={"code": "NoNumbersAvailable", "message": "No numbers match the search."},
+                ident=search_id,
             )
-        return 202, None, {**self._started(operation), "Location": result, "search-id": search_id}
+        # As in the example: the search result as a body, the ids in the headers.
+        answer = self._search_body(search_id, search)
+        return 202, answer, {**self._started(operation), "Location": result, "search-id": search_id}
+
+    def _search_body(self, search_id: str, search: _Search) -> dict[str, Any]:
+        return {
+            "searchId": search_id,
+            "phoneNumbers": list(search.numbers),
+            "phoneNumberType": search.number_type,
+            "assignmentType": search.assignment_type,
+            "capabilities": search.capabilities,
+            "cost": {"amount": 1.0, "currencyCode": "USD", "billingFrequency": "monthly"},
+            "searchExpiresBy": search.expires_by,
+            "isAgreementToNotResellRequired": search.agreement_required,
+        }
 
     def _search_result(self, match: re.Match[str], _payload: Any, _query: Any) -> Answer:
         search = self._searches.get(match["search"])
         if search is None:
             return _error(404, "NotFound", "No such search.")
-        return (
-            200,
-            {
-                "searchId": match["search"],
-                "phoneNumbers": list(search.numbers),
-                "phoneNumberType": search.number_type,
-                "assignmentType": search.assignment_type,
-                "capabilities": search.capabilities,
-                "cost": {"amount": 1.0, "currencyCode": "USD", "billingFrequency": "monthly"},
-                "searchExpiresBy": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)).isoformat(),
-                "isAgreementToNotResellRequired": search.agreement_required,
-            },
-            {},
-        )
+        return 200, self._search_body(match["search"], search), {}
 
     def _purchase(self, _match: re.Match[str], payload: dict[str, Any], _query: Any) -> Answer:
         search = self._searches.get(str(payload.get("searchId")))
         if search is None:
             return _error(404, "NotFound", "No such search, or it expired.")
         if search.purchased:
-            return _error(409, "SearchAlreadyPurchased", "This search was purchased already.")
+            return _error(409, "PurchaseAlreadyRequested", "A purchase of this search was requested already.")
         if search.agreement_required and not payload.get("agreeToNotResell"):
             return _error(400, "AgreementRequired", "These numbers need the agreement not to resell them.")
         search.purchased = True
         bought = self._partial_purchases.pop(0) if self._partial_purchases else len(search.numbers)
-        for number in search.numbers[:bought]:
-            self._purchased[number] = Purchased(
-                number, search.country, search.number_type, search.assignment_type, dict(search.capabilities), _now()
+        held = [
+            Purchased(
+                number,
+                search.country,
+                search.number_type,
+                search.assignment_type,
+                dict(search.capabilities),
+                _now(self.clock),
             )
+            for number in search.numbers[:bought]
+        ]
         for number in search.numbers[bought:]:  # back on the shelf
             self._available[search.keys[number]].append(number)
         if bought < len(search.numbers):
@@ -339,7 +388,17 @@ class FakePhoneNumbers(HttpsFake):
             )
         else:
             operation = self._operation("purchase", "succeeded")
-        return 202, None, {**self._started(operation), "purchase-id": str(uuid.uuid4())}
+        if self.purchase_seconds and self.clock is not None:
+            self._commits.append(_Commit(operation, held, self.clock.monotonic() + self.purchase_seconds))
+        else:
+            self._purchased.update((p.number, p) for p in held)
+        return 202, None, {**self._started(operation), "purchase-id": _id_of(operation)}
+
+    def _commit_due(self) -> None:
+        """Purchases under way whose time has come hold their numbers."""
+        for commit in [c for c in self._commits if self.clock.monotonic() >= c.due]:
+            self._purchased.update((p.number, p) for p in commit.numbers)
+            self._commits.remove(commit)
 
     def _release(self, match: re.Match[str], _payload: Any, _query: Any) -> Answer:
         number = unquote(match["number"])
@@ -353,7 +412,7 @@ class FakePhoneNumbers(HttpsFake):
             del self._purchased[number]
             self.released.append(number)
             operation = self._operation("releasePhoneNumber", "succeeded")
-        return 202, None, {**self._started(operation), "release-id": str(uuid.uuid4())}
+        return 202, None, {**self._started(operation), "release-id": _id_of(operation)}
 
     def _capabilities(self, match: re.Match[str], payload: dict[str, Any], _query: Any) -> Answer:
         number = unquote(match["number"])
@@ -366,7 +425,8 @@ class FakePhoneNumbers(HttpsFake):
         self.capability_updates.append((number, change))
         location = self._url(f"/phoneNumbers/{quote(number, safe='')}")
         operation = self._operation("updatePhoneNumberCapabilities", "succeeded", location)
-        return 202, None, {**self._started(operation), "Location": location, "capabilities-id": str(uuid.uuid4())}
+        answer = held.body()  # as in the example: the number, as the update leaves it
+        return 202, answer, {**self._started(operation), "Location": location, "capabilities-id": _id_of(operation)}
 
     def _get(self, match: re.Match[str], _payload: Any, _query: Any) -> Answer:
         held = self._purchased.get(unquote(match["number"]))
@@ -379,6 +439,9 @@ class FakePhoneNumbers(HttpsFake):
         top = min(int(query.get("top", ["100"])[0]), self.page_size)
         held = list(self._purchased.values())
         page: dict[str, Any] = {"phoneNumbers": [p.body() for p in held[skip : skip + top]]}
+        if self.list_without_plus:
+            for body in page["phoneNumbers"]:
+                body["phoneNumber"] = body["phoneNumber"].lstrip("+")
         if skip + top < len(held):
             page["nextLink"] = self._url(f"/phoneNumbers?skip={skip + top}&top={top}")
         return 200, page, {}
@@ -390,23 +453,31 @@ class FakePhoneNumbers(HttpsFake):
             return _error(404, "NotFound", "No such operation.")
         operation.polls += 1
         self.polls[operation.kind] += 1
+        under_way = any(c.operation == operation_id for c in self._commits)
         body: dict[str, Any] = {
             "operationType": operation.kind,
-            "status": "running" if operation.polls <= self.running_polls else operation.outcome,
+            "status": "running" if operation.polls <= self.running_polls or under_way else operation.outcome,
             "createdDateTime": operation.created,
             "id": operation_id,
             "lastActionDateTime": _now(),
         }
+        headers = {"Retry-After": self.operation_retry_after} if self.operation_retry_after else {}
         if body["status"] == "succeeded" and operation.resource_location:
-            body["resourceLocation"] = operation.resource_location
+            body["resourceLocation"] = headers["Location"] = operation.resource_location
         if body["status"] == "failed":
             body["error"] = operation.error
-        return 200, body, {}
+        return 200, body, headers
 
     def _operation(
-        self, kind: str, outcome: str, resource_location: str | None = None, error: dict[str, str] | None = None
+        self,
+        kind: str,
+        outcome: str,
+        resource_location: str | None = None,
+        error: dict[str, str] | None = None,
+        ident: str | None = None,
     ) -> str:
-        operation_id = f"{kind}_{uuid.uuid4()}"
+        # As in the examples: "purchase_<id>", "release_<id>", "capabilities_<id>", "search_<search id>".
+        operation_id = f"{_ID_PREFIXES[kind]}_{ident or uuid.uuid4()}"
         self._operations[operation_id] = _Operation(kind, outcome, resource_location, error)
         return operation_id
 
@@ -417,8 +488,33 @@ class FakePhoneNumbers(HttpsFake):
         }
 
     def _url(self, path: str) -> str:
+        """A link as the spec's examples give them: relative to the endpoint. ASSUMPTION: with the
+        api-version, which the examples' links leave out but every operation they lead to requires."""
         separator = "&" if "?" in path else "?"
-        return f"{self.url}{path}{separator}api-version={API_VERSION}"
+        return f"{path}{separator}api-version={API_VERSION}"
+
+
+@functools.cache
+def _spec() -> RestSpec:
+    return RestSpec.load(PHONE_NUMBERS_SPEC)
+
+
+_ID_PREFIXES = {
+    "search": "search",
+    "purchase": "purchase",
+    "releasePhoneNumber": "release",
+    "updatePhoneNumberCapabilities": "capabilities",
+}
+
+
+def _id_of(operation_id: str) -> str:
+    """The id in the operation's own header (purchase-id, release-id...): the operation id without its kind."""
+    return operation_id.split("_", 1)[1]
+
+
+def _in_minutes(clock: Any, minutes: int) -> str:
+    then = dt.datetime.fromisoformat(_now(clock).replace("Z", "+00:00")) + dt.timedelta(minutes=minutes)
+    return then.isoformat().replace("+00:00", "Z")
 
 
 def _route(method: str, path: str) -> tuple[str | None, re.Match[str] | None]:

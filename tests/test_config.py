@@ -225,7 +225,12 @@ BAD_INSTANCES = [
     (
         {"email": {"dataLocation": "UK", "domains": [{"name": "AzureManagedDomain"}]}},
         "acs-platform:instances[0].email.dataLocation",
-        "unknown key; allowed keys here: domains, smtpUsernames",
+        "unknown key; allowed keys here: domains, exclusiveLinkedDomains, smtpUsernames",
+    ),
+    (
+        {"email": {"domains": [{"name": "AzureManagedDomain"}], "exclusiveLinkedDomains": "yes"}},
+        "acs-platform:instances[0].email.exclusiveLinkedDomains",
+        "valid boolean",
     ),
     (
         {"email": {"domains": [{"name": "Mail.Contoso"}]}},
@@ -292,6 +297,12 @@ def test_a_bad_instance_value_names_its_key_the_value_and_what_is_allowed(change
     message = only_problem(minimal_config(**change))
     assert message.startswith(f"{key}: ")
     assert allowed in message
+
+
+@pytest.mark.parametrize(("given", "exclusive"), [({}, False), ({"exclusiveLinkedDomains": True}, True)])
+def test_the_stack_owns_an_instance_s_whole_linked_domains_list_only_when_it_says_so(given, exclusive):
+    config = validate(minimal_config(email={"domains": [{"name": "AzureManagedDomain"}], **given}))
+    assert config.instances[0].email.exclusive_linked_domains is exclusive
 
 
 def test_the_offending_value_is_quoted():

@@ -119,6 +119,16 @@ def test_the_link_takes_the_managed_domain_and_custom_ones_through_their_verific
     assert set(sources(link, "domainIds")) == expected
 
 
+def test_the_link_keeps_domains_linked_outside_the_stack_by_default(plan):
+    assert one(plan, LINKED_DOMAINS).inputs["exclusive"] is False
+
+
+def test_a_stack_that_owns_the_whole_list_says_so_to_the_link(tmp_path):
+    email = {"domains": [{"name": "AzureManagedDomain"}], "exclusiveLinkedDomains": True}
+    plan = plan_config(tmp_path, minimal_config(email=email))
+    assert one(plan, LINKED_DOMAINS).inputs["exclusive"] is True
+
+
 def test_nothing_but_the_link_waits_on_dns_or_verification(plan):
     email_side = {
         r.urn for r in plan.resources if r.type in (DOMAIN_VERIFICATION, RECORD_SET, EMAIL_DOMAIN, EMAIL_SERVICE)

@@ -1,12 +1,22 @@
 """Phone number pools as code: planned from config, protected where the tier says, judged by
 the availability table, and never bought by a plan."""
 
-import pytest
+import contextvars
+import logging
 
-from components.phone_numbers import connection_string_env
+import pulumi
+import pytest
+from google.protobuf import empty_pb2
+from pulumi.runtime import mocks
+from pulumi.runtime.settings import configure
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool, connection_string_env
 from numberpools.client import open_client
 from policies.phone_numbers import offered_online, online_verdict
 from policies.resource_types import PHONE_NUMBER_POOL
+from stackconfig.phone_numbers import PoolConfig
 from tests.fake_phone_numbers import FakePhoneNumbers
 from tests.policy_harness import fixture, judge, violations_of
 from tests.stacks import ACS, minimal_config, one, plan_config, sources
@@ -127,3 +137,87 @@ def test_the_online_mode_asks_azure_what_it_offers_this_subscription(certificate
     assert online_verdict("gb", "numbers", "none", "inbound", offered) == ""
     refusal = online_verdict("gb", "application geographic numbers in GB", "outbound", "inbound", offered)
     assert refusal.startswith("gb: Azure offers no application geographic numbers in GB with sms 'outbound'")
+
+
+class PendingPurchaseMocks(mocks.Mocks):
+    """An `up` whose pool purchase was not seen to end: the provider kept its numbers as pending."""
+
+    def new_resource(self, args: mocks.MockResourceArgs):
+        state = dict(args.inputs)
+        if args.typ == PHONE_NUMBER_POOL:
+            state["phoneNumbers"] = []
+            state["pendingPurchase"] = {
+                "searchId": "search-1",
+                "numbers": ["+18005550001"],
+                "requestedAt": "2026-11-30T00:00:02Z",
+                "searchExpiresBy": "2026-11-30T00:14:02Z",
+                "operationId": None,
+            }
+        return f"{args.name}-id", state
+
+    def call(self, args: mocks.MockCallArgs):
+        return {}, []
+
+
+def run_up(program, mocks_: mocks.Mocks) -> None:
+    """Runs `program` as `pulumi up` would (not a preview), under `mocks_`, in a fresh context."""
+
+    def run() -> None:
+        monitor = mocks.MockMonitor(mocks_)
+        configure(
+            mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+                engine=mocks.MockEngine(logging.getLogger("test")),
+                project="acs-platform",
+                stack="test",
+                dry_run=False,
+                organization="organization",
+                callbacks=None,
+            )
+        )
+        _sync_await(run_in_stack(program))
+
+    contextvars.Context().run(run)
+
+
+def test_an_up_whose_purchase_is_pending_ends_in_an_error_naming_the_numbers():
+    def program():
+        PhoneNumbers(
+            "numbers-acs-test-eu",
+            PhoneNumbersArgs(
+                instance="acs-test-eu",
+                endpoint="https://acs-test-eu.communication.azure.com",
+                local_auth=False,
+                pools=[ProtectedPool(PoolConfig.model_validate(POOL), protected=True)],
+            ),
+        )
+
+    with pytest.raises(pulumi.RunError) as raised:
+        run_up(program, PendingPurchaseMocks())
+
+    assert str(raised.value).startswith(
+        "phone number pool 'sms' of acs-test-eu: the outcome of purchasing +18005550001 (search search-1, "
+        "requested 2026-11-30T00:00:02Z) was not seen before the deadline"
+    )
+    assert "run `pulumi up` again later" in str(raised.value)
+
+
+def test_an_up_whose_purchases_settled_ends_without_error():
+    class Settled(PendingPurchaseMocks):
+        def new_resource(self, args):
+            name, state = super().new_resource(args)
+            return name, {**state, "pendingPurchase": None}
+
+    run_up(
+        lambda: PhoneNumbers(
+            "numbers-acs-test-eu",
+            PhoneNumbersArgs(
+                "acs-test-eu",
+                "https://acs-test-eu.communication.azure.com",
+                False,
+                [ProtectedPool(PoolConfig.model_validate(POOL), protected=True)],
+            ),
+        ),
+        Settled(),
+    )
