@@ -3,7 +3,8 @@
 plan:  what the stack would create, from the real program under Pulumi's mocks.
 check: the plan judged by the policy pack, through its own analyzer, as `pulumi preview
        --policy-pack policies --policy-pack-config policies/config/STACK.json` would judge it;
-       --report writes the same verdict in more formats, from the one run.
+       --report writes the same verdict in more formats, from the one run. SARIF names the stack
+       file relative to the repository root: --repo-root, else the git top-level of the project.
 
 Exit codes: 0 done (check: no mandatory violation); 1 check found a mandatory violation, or the
 program failed for another reason (its traceback is printed: a bug to fix); 2 the configuration,
@@ -21,7 +22,7 @@ from .analyzer import PACK_DIR, CheckResult, PolicyPackError, analyze
 from .policy_config import PolicyConfigError, load_policy_config
 from .report import render_json, render_text
 from .report_markdown import render_markdown
-from .report_sarif import render_sarif
+from .report_sarif import SarifLocationError, artifact_uri, render_sarif, repository_root
 from .runner import plan_stack
 from .stacks import Project, StackFileError, load_project
 
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         "--policy-config", type=Path, help="the policy config file (default: policies/config/<stack>.json)"
     )
     check.add_argument(
+        "--repo-root",
+        type=Path,
+        help="the repository root SARIF locations are relative to (default: the project's git top-level, "
+        "else the project)",
+    )
+    check.add_argument(
         "--report",
         type=_report,
         action="append",
@@ -70,15 +77,26 @@ def _report(value: str) -> tuple[str, Path]:
     return check_format, Path(file)
 
 
+def _repo_root(project: Project, args: argparse.Namespace) -> Path:
+    if args.repo_root is None:
+        return repository_root(project.root)
+    if not args.repo_root.is_dir():
+        raise SarifLocationError(f"{args.repo_root}: no such directory (--repo-root)")
+    return args.repo_root.resolve()
+
+
 def _check(project: Project, args: argparse.Namespace) -> tuple[CheckResult, str]:
     plan = plan_stack(project, args.stack)  # first: an unknown stack is the error to report
+    stack_file, repo_root = project.stack_file(args.stack), _repo_root(project, args)
+    if "sarif" in {args.format, *(f for f, _ in args.report)}:
+        artifact_uri(stack_file, repo_root)  # a stack file SARIF cannot locate fails before the analysis
     config_path = args.policy_config or POLICY_CONFIG_DIR / f"{args.stack}.json"
     result = analyze(plan, load_policy_config(config_path), config_path)
     renderers = {
         "text": render_text,
         "json": render_json,
         "markdown": render_markdown,
-        "sarif": lambda r: render_sarif(r, project.stack_file(args.stack), project.root),
+        "sarif": lambda r: render_sarif(r, stack_file, repo_root),
     }
     for check_format, file in args.report:
         file.write_text(renderers[check_format](result), encoding="utf-8")
@@ -96,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             plan = plan_stack(project, args.stack)
             text = render.render_json(plan) if args.format == "json" else render.render_tree(plan)
-    except (StackFileError, ConfigError, PolicyConfigError) as exc:
+    except (StackFileError, ConfigError, PolicyConfigError, SarifLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except PolicyPackError as exc:

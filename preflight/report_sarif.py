@@ -1,6 +1,11 @@
 """A policy check as SARIF 2.1.0, for GitHub code scanning: one alert per violation, at the line of
 the stack file that sets the offending value.
 
+Code scanning reads a relative `uri` as relative to the root of the repository analyzed, so each
+location names the stack file relative to the repository root (`%SRCROOT%`), wherever the Pulumi
+project is in the repository; the log holds no absolute path. Each result carries a fingerprint of
+what identifies the finding, so an alert outlives a reworded message or a changed value.
+
 A violation is traced back to the stack file through the plan: the resource it was reported on,
 the instance that resource belongs to (an ACS resource's `communicationServiceName` is its
 instance's `name`), and TRACES, which names the config keys that set what each policy judges.
@@ -14,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -23,6 +29,7 @@ from .plan import ROOT_STACK_TYPE, PlannedResource
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_NAME = "acs-platform-policies"
 SRCROOT = "%SRCROOT%"
+FINGERPRINT = "acsPlatform/v1"
 ACS = "azure-native:communication:CommunicationService"
 INSTANCES = "acs-platform:instances"
 
@@ -98,6 +105,7 @@ class Traced:
     column: int  # 1-based
     key: str  # the key pointed at, present in the file
     exact: bool  # False: the key that sets the value is absent and a default applies
+    path: str  # the key that sets the value, as TRACES names it: the instance as `[*]`
 
 
 def _mapping(node: yaml.Node | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -150,7 +158,7 @@ class StackFile:
                     break
                 mark, value = entry[0].start_mark, entry[1]
             found.append(part)
-        return Traced(mark.line + 1, mark.column + 1, _format(stack_key, found), len(found) == len(parts))
+        return Traced(mark.line + 1, mark.column + 1, _format(stack_key, found), len(found) == len(parts), path)
 
 
 def _instance_name(resource: PlannedResource | None, resources: dict[str, PlannedResource]) -> str | None:
@@ -179,7 +187,7 @@ def trace(violation: Violation, result: CheckResult, stack: StackFile) -> Traced
         if traced is not None:
             return traced
     if instance is not None:
-        return stack.locate(f"{INSTANCES}[{instance}]", instance)
+        return stack.locate(f"{INSTANCES}[*]", instance)
     return None
 
 
@@ -223,17 +231,37 @@ def _rule(policy: PolicyMeta) -> dict[str, Any]:
     return rule
 
 
-def fingerprint(violation: Violation) -> str:
-    """The same finding keeps its identity from run to run, wherever its line moves."""
-    text = "\0".join((violation.policy, violation.urn or "", violation.message))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+def fingerprint(violation: Violation, stack: str, traced: Traced | None) -> str:
+    """What identifies the finding: the policy, the stack, the resource (its URN, else its type and
+    name) and the config key that sets the value judged, with the instance as `[*]` (the URN names
+    it). Not the message nor the offending value: rewording a message, changing the value or moving
+    its line keeps the alert; another policy or another resource is another finding."""
+    resource = violation.urn or f"{violation.resource_type or ''}::{violation.resource_name or ''}"
+    identity = [violation.policy, stack, resource, traced.path if traced else ""]
+    return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()[:32]
 
 
-def _artifact(stack_file: Path, repo_root: Path) -> dict[str, str]:
+class SarifLocationError(ValueError):
+    """The stack file cannot be named relative to the repository root."""
+
+
+def repository_root(start: Path) -> Path:
+    """The git top-level of `start`: the nearest directory, `start` or above, with a `.git` entry
+    (a directory, or the file of a worktree or submodule); `start` itself when there is none."""
+    start = start.resolve()
+    return next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
+
+
+def artifact_uri(stack_file: Path, repo_root: Path) -> str:
+    """The stack file as a URI relative to the repository root: forward slashes, percent-encoded."""
     try:
-        return {"uri": stack_file.resolve().relative_to(repo_root.resolve()).as_posix(), "uriBaseId": SRCROOT}
-    except ValueError:  # outside the repository: an absolute URI, which code scanning does not show
-        return {"uri": stack_file.resolve().as_uri()}
+        relative = stack_file.resolve().relative_to(repo_root.resolve())
+    except ValueError:
+        raise SarifLocationError(
+            f"{stack_file} is outside the repository root {repo_root}: code scanning places results only "
+            "in the repository (--repo-root names its root)"
+        ) from None
+    return quote(relative.as_posix())
 
 
 def _result(
@@ -269,7 +297,7 @@ def _result(
                 "logicalLocations": [logical],
             }
         ],
-        "partialFingerprints": {"acsPlatformViolation/v1": fingerprint(violation)},
+        "partialFingerprints": {FINGERPRINT: fingerprint(violation, plan.stack, traced)},
         "properties": properties,
     }
     if rule_index is not None:
@@ -278,9 +306,10 @@ def _result(
 
 
 def render_sarif(result: CheckResult, stack_file: Path, repo_root: Path) -> str:
+    """The check as a SARIF log; raises SarifLocationError for a stack file outside `repo_root`."""
     plan = result.plan
     stack = StackFile(stack_file, plan.project)
-    artifact = _artifact(stack_file, repo_root)
+    artifact = {"uri": artifact_uri(stack_file, repo_root), "uriBaseId": SRCROOT}
     index = {p.name: i for i, p in enumerate(result.policies)}
     run = {
         "tool": {
@@ -293,6 +322,11 @@ def render_sarif(result: CheckResult, stack_file: Path, repo_root: Path) -> str:
         # One category per stack: code scanning keeps each stack's alerts apart.
         "automationDetails": {"id": f"{plan.project}/{plan.stack}/"},
         "invocations": [{"executionSuccessful": True}],
+        # Where %SRCROOT% is on this machine stays out of the log (SARIF lets its uri be omitted):
+        # code scanning resolves it to the repository's checkout.
+        "originalUriBaseIds": {
+            SRCROOT: {"description": {"text": "The root of the repository; every uri is relative to it."}}
+        },
         "columnKind": "unicodeCodePoints",
         "results": [_result(v, result, stack, artifact, index.get(v.policy)) for v in result.violations],
         "properties": {"project": plan.project, "stack": plan.stack, "policyPack": result.pack_name},

@@ -12,7 +12,7 @@ from jsonschema import Draft4Validator
 from preflight.analyzer import CheckResult, analyze
 from preflight.policy_config import PolicySetting
 from preflight.report_markdown import render_markdown
-from preflight.report_sarif import SECURITY_SEVERITY, render_sarif
+from preflight.report_sarif import SECURITY_SEVERITY, SarifLocationError, render_sarif
 from preflight.runner import plan_stack
 from preflight.stacks import load_project
 from stackconfig.errors import key_path
@@ -220,7 +220,8 @@ class TestSarif:
         settings = {**ALL_MANDATORY, "acs-public-network-access": PolicySetting(None, {"allowed": ["Disabled"]})}
         result = check(stack_file.parent, "two", settings)
         found = {
-            r["properties"]["configKey"]: r for r in results_of(sarif(result, stack_file), "acs-public-network-access")
+            r["properties"]["configKey"]: r
+            for r in results_of(sarif(result, stack_file, stack_file.parent), "acs-public-network-access")
         }
         # publicNetworkAccess is in neither instance: its default applies, so each points at its entry.
         assert sorted(found) == ["acs-platform:instances[0]", "acs-platform:instances[1]"]
@@ -234,32 +235,32 @@ class TestSarif:
         [local_auth] = [v for v in result.violations if v.policy == "acs-local-auth-disabled"]
         # No config key sets a diagnostic setting; its resourceUri names the instance it is about.
         moved = replace(local_auth, policy="acs-diagnostic-logs", urn=diagnostics.urn, resource_name=diagnostics.name)
-        [found] = results_of(sarif(replace(result, violations=[moved]), stack_file), "acs-diagnostic-logs")
+        document = sarif(replace(result, violations=[moved]), stack_file, stack_file.parent)
+        [found] = results_of(document, "acs-diagnostic-logs")
         assert region(found) == position(stack_file, r"^\s*- (name): acs-test-two")
         assert found["properties"]["configKey"] == "acs-platform:instances[1]"
 
     def test_a_violation_of_the_whole_stack_without_config_keys_points_at_line_one(self, two_instances):
         stack_file, result = two_instances
         stack_wide = replace(result.violations[0], policy="acs-diagnostic-logs", urn=None, resource_name=None)
-        [found] = sarif(replace(result, violations=[stack_wide]), stack_file)["runs"][0]["results"]
+        [found] = sarif(replace(result, violations=[stack_wide]), stack_file, stack_file.parent)["runs"][0]["results"]
         assert region(found) == (1, 1)
         assert "configKey" not in found["properties"]
         assert "stack two" in found["message"]["text"]
 
-    def test_a_stack_file_outside_the_repository_gets_an_absolute_uri(self, two_instances):
+    def test_a_stack_file_outside_the_repository_is_an_error_not_an_absolute_uri(self, two_instances):
         stack_file, result = two_instances
-        [found] = results_of(sarif(result, stack_file, REPO), "acs-local-auth-disabled")
-        location = found["locations"][0]["physicalLocation"]["artifactLocation"]
-        assert location == {"uri": stack_file.resolve().as_uri()}
+        with pytest.raises(SarifLocationError, match="outside the repository root"):
+            sarif(result, stack_file, REPO)
 
     def test_fingerprints_are_stable_and_tell_findings_apart(self, dev_result):
         first = [r["partialFingerprints"] for r in sarif(dev_result)["runs"][0]["results"]]
         assert first == [r["partialFingerprints"] for r in sarif(dev_result)["runs"][0]["results"]]
+        assert all(list(f) == ["acsPlatform/v1"] for f in first)
         assert len({json.dumps(f, sort_keys=True) for f in first}) == len(first) >= 2
+        # A reworded message is the same finding: the alert stays.
         reworded = replace(dev_result, violations=[replace(v, message=v.message + "!") for v in dev_result.violations])
-        assert not {json.dumps(f, sort_keys=True) for f in first} & {
-            json.dumps(r["partialFingerprints"], sort_keys=True) for r in sarif(reworded)["runs"][0]["results"]
-        }
+        assert [r["partialFingerprints"] for r in sarif(reworded)["runs"][0]["results"]] == first
 
     def test_no_violations_gives_no_results_and_every_rule(self, clean_result):
         run = sarif(clean_result)["runs"][0]
