@@ -31,6 +31,7 @@ test: lint
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/actionlint
 
 # --no-deps: everything installed is in the lock files, pinned and hashed.
 $(INSTALLED): requirements.txt requirements-dev.txt
