@@ -20,7 +20,7 @@ from azure.identity import ClientAssertionCredential, ClientSecretCredential, De
 from azure_credential import GITHUB_AUDIENCE, CredentialSettingsError, provider_credential
 from tests.https_fake import Answer, HttpsFake
 
-WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "deploy.yml"
+WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "0b8e6c2a-3f4d-4a51-9c1e-5d7f8a9b0c1d"
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -128,19 +128,30 @@ def clear_sign_in_settings(monkeypatch) -> None:
             monkeypatch.delenv(name)
 
 
+def signing_in_jobs() -> dict[str, dict[str, Any]]:
+    """Every job of every workflow that may ask GitHub for an OIDC token, by "file:job"."""
+    jobs = {}
+    for file in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in yaml.safe_load(file.read_text())["jobs"].items():
+            if (job.get("permissions") or {}).get("id-token") == "write":
+                jobs[f"{file.name}:{name}"] = job
+    return jobs
+
+
 def deploy_job() -> dict[str, Any]:
-    return yaml.safe_load(WORKFLOW.read_text())["jobs"]["deploy"]
+    return signing_in_jobs()["deploy.yml:deploy-prod"]
 
 
-def workflow_env(variables: dict[str, str] = REPOSITORY_VARIABLES) -> dict[str, str]:
-    """The deploy job's ARM_* environment as a run sees it: `${{ vars.X }}` resolved from
-    `variables`, to "" where a variable is not defined, as GitHub does."""
+def workflow_env(job: dict[str, Any] | None = None, variables: dict[str, str] = REPOSITORY_VARIABLES) -> dict[str, str]:
+    """A job's ARM_* environment as a run sees it (prod's deploy job unless said): `${{ vars.X }}`
+    resolved from `variables`, to "" where a variable is not defined, as GitHub does."""
 
     def resolve(value: Any) -> str:
         text = str(value).lower() if isinstance(value, bool) else str(value)
         return re.sub(r"\$\{\{\s*vars\.(\w+)\s*\}\}", lambda match: variables.get(match[1], ""), text)
 
-    return {name: resolve(value) for name, value in deploy_job()["env"].items() if name.startswith("ARM_")}
+    env = (job or deploy_job())["env"]
+    return {name: resolve(value) for name, value in env.items() if name.startswith("ARM_")}
 
 
 def github_oidc_env(fake: FakeIdentity) -> dict[str, str]:
@@ -280,7 +291,7 @@ def test_incomplete_settings_are_an_error_naming_what_is_missing(monkeypatch, se
 
 
 def test_an_undefined_repository_variable_in_the_workflow_is_an_error_not_another_identity(identity, monkeypatch):
-    set_env(monkeypatch, workflow_env({"AZURE_TENANT_ID": TENANT}) | github_oidc_env(identity))
+    set_env(monkeypatch, workflow_env(variables={"AZURE_TENANT_ID": TENANT}) | github_oidc_env(identity))
 
     with pytest.raises(CredentialSettingsError, match="ARM_CLIENT_ID"):
         provider_credential()
@@ -294,13 +305,18 @@ def test_without_arm_settings_it_is_the_default_credential(monkeypatch):
         assert isinstance(credential, DefaultAzureCredential)
 
 
-def test_the_deploy_job_gives_the_providers_everything_oidc_needs(monkeypatch):
-    job = deploy_job()
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    permissions = job.get("permissions", workflow.get("permissions", {}))
-    assert permissions.get("id-token") == "write", "the deploy job needs `id-token: write` for OIDC"
+def test_the_workflows_sign_in_to_deploy_preview_rotate_and_check_drift():
+    names = set(signing_in_jobs())
+    assert {"deploy.yml:deploy-dev", "deploy.yml:deploy-prod", "pull-request.yml:preview"} <= names
+    assert any(name.startswith("rotate-keys.yml:") for name in names)
+    assert any(name.startswith("drift.yml:") for name in names)
 
-    env = workflow_env()
+
+@pytest.mark.parametrize("name", sorted(signing_in_jobs()))
+def test_every_job_that_signs_in_gives_the_providers_everything_oidc_needs(monkeypatch, name):
+    job = signing_in_jobs()[name]
+
+    env = workflow_env(job)
     assert env.get("ARM_USE_OIDC") == "true"
     for name in ("ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"):
         assert env.get(name), f"the deploy job does not set {name} from a repository variable"

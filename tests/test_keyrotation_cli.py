@@ -3,6 +3,7 @@
 import os
 import re
 import stat
+from datetime import date
 
 import pytest
 
@@ -91,3 +92,152 @@ def test_a_rotation_that_cannot_be_done_is_refused_clearly(capsys, stack, instan
     code, out, err = run(capsys, "rotate", "--stack", stack, "--instance", instance, "--dry-run")
     assert (code, out) == (2, "")
     assert err.startswith("error: ") and words in err
+
+
+# `due`: what the scheduled rotation (.github/workflows/rotate-keys.yml) runs, computed offline.
+
+ROTATION_URN = (
+    "urn:pulumi:dev::acs-platform::acs-platform:components:Credentials"
+    f"$pulumi-python:dynamic/keyrotation:AcsKeyRotation::credentials-{INSTANCE}-keys"
+)
+SECRET_URN = (
+    "urn:pulumi:dev::acs-platform::acs-platform:components:Credentials"
+    f"$azure-native:keyvault:Secret::credentials-{INSTANCE}"
+)
+
+
+def github_outputs(text: str) -> dict[str, str]:
+    """$GITHUB_OUTPUT as GitHub reads it: `key=value`, or `key<<DELIMITER` up to the DELIMITER line."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and "=" not in line.split("<<", 1)[0]:
+            key, delimiter = line.split("<<", 1)
+            value = []
+            for item in lines:
+                if item == delimiter:
+                    break
+                value.append(item)
+            else:
+                raise AssertionError(f"{key}: no closing {delimiter}")
+            outputs[key] = "\n".join(value)
+        else:
+            key, value = line.split("=", 1)
+            outputs[key] = value
+    return outputs
+
+
+@pytest.fixture
+def on(monkeypatch):
+    """Runs `due` as if today were the given day (UTC)."""
+    import keyrotation.__main__ as cli
+
+    def set_today(day: date) -> None:
+        monkeypatch.setattr(cli, "_today", lambda: day)
+
+    return set_today
+
+
+def test_due_names_what_to_target_and_changes_nothing(capsys, fake_pulumi, on):
+    on(date(2026, 6, 15))
+    before = DEV_STACK.read_text()
+    code, out, err = run(capsys, "due", "--stack", "dev")
+    assert (code, err) == (0, "")
+    assert out.startswith("Key rotation of stack 'dev' on 2026-06-15: every 90 days from 2026-01-01;")
+    assert "the next generation starts on 2026-06-30." in out
+    assert f"  {INSTANCE}: generation 1 today" in out
+    assert f"--target '{ROTATION_URN}' --target '{SECRET_URN}'" in out
+    assert "pulumi up --stack dev --yes --policy-pack policies --policy-pack-config policies/config/dev.json" in out
+    assert DEV_STACK.read_text() == before
+    assert not fake_pulumi.exists()  # computed offline: no CLI, no state
+
+
+def test_due_for_github_gives_outputs_with_one_target_a_line(capsys, on):
+    on(date(2026, 6, 15))
+    code, out, _ = run(capsys, "due", "--stack", "dev", "--format", "github")
+    assert code == 0
+    outputs = github_outputs(out)
+    assert outputs == {
+        "stack": "dev",
+        "rotate": "true",
+        "starts-today": "false",
+        "instances": INSTANCE,
+        "targets": f"{ROTATION_URN}\n{SECRET_URN}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "starts_today", "generation"),
+    [
+        (date(2026, 3, 31), "false", 0),  # the day before the first due date
+        (date(2026, 4, 1), "true", 1),  # 2026-01-01 + 90 days: a new generation, a new key
+        (date(2026, 4, 2), "false", 1),  # the day after: still due if yesterday's run failed
+        (date(2026, 1, 1), "false", 0),  # the start date: generation 0, the first key, no rotation
+    ],
+)
+def test_due_says_whether_a_new_generation_starts_today(capsys, on, day, starts_today, generation):
+    on(day)
+    _, out, _ = run(capsys, "due", "--stack", "dev", "--format", "github")
+    assert github_outputs(out)["starts-today"] == starts_today
+    _, text, _ = run(capsys, "due", "--stack", "dev")
+    assert f"{INSTANCE}: generation {generation} today" in text
+    # Targets do not depend on the day: the workflow always runs the targeted up, a no-op when the
+    # deployed generation is today's.
+    assert github_outputs(out)["targets"] == f"{ROTATION_URN}\n{SECRET_URN}"
+
+
+def test_due_of_a_stack_without_keys_has_nothing_to_rotate(capsys, on):
+    on(date(2026, 4, 1))
+    code, out, _ = run(capsys, "due", "--stack", "prod", "--format", "github")
+    assert code == 0
+    assert github_outputs(out) == {
+        "stack": "prod",
+        "rotate": "false",
+        "starts-today": "true",
+        "instances": "",
+        "targets": "",
+    }
+    _, text, _ = run(capsys, "due", "--stack", "prod")
+    assert "no instance allows local auth: there are no keys to rotate, nothing to run" in text
+    assert "--target" not in text
+
+
+def test_due_targets_each_instance_its_own_rotation_even_when_names_overlap(tmp_path):
+    # "acs-contoso-eu" ends the name of "x-acs-contoso-eu"'s key rotation too: the rotation is the
+    # one the instance's secret depends on, never another instance's.
+    from keyrotation.__main__ import due
+    from preflight.stacks import load_project
+    from tests.stacks import minimal_config, write_stack
+
+    config = minimal_config(disableLocalAuth=False)
+    config["acs-platform:instances"] = [
+        {"name": "x-acs-contoso-eu", "dataLocation": "Europe", "disableLocalAuth": False},
+        {"name": "acs-contoso-eu", "dataLocation": "Europe", "disableLocalAuth": False},
+    ]
+    write_stack(tmp_path, "test", config)
+    report = due(load_project(REPO, tmp_path), "test", date(2026, 6, 15))
+    assert report.rotate and list(report.generations) == ["x-acs-contoso-eu", "acs-contoso-eu"]
+    names = [urn.rsplit("::", 1)[1] for urn in report.urns]
+    assert names == [
+        "credentials-x-acs-contoso-eu-keys",
+        "credentials-x-acs-contoso-eu",
+        "credentials-acs-contoso-eu-keys",
+        "credentials-acs-contoso-eu",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["due", "--stack", "staging"], "unknown stack 'staging'"),
+        (["due", "--stack", "dev", "--format", "yaml"], "invalid choice: 'yaml'"),
+    ],
+)
+def test_due_refuses_what_it_cannot_do(capsys, argv, words):
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse refuses a bad option itself, with exit code 2
+        code = exit_.code
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert words in err
