@@ -35,6 +35,8 @@ lint: $(INSTALLED)
 
 # --no-deps: everything installed is in the lock files, pinned and hashed.
 $(INSTALLED): requirements.txt requirements-dev.txt
+	@echo "Installing the locked requirements (requirements.txt, requirements-dev.txt) into $(VENV):" \
+		"a few minutes, once (again only when the lock files change)."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
 		-r requirements.txt -r requirements-dev.txt

@@ -21,7 +21,6 @@ stack, the instance or the command line is wrong.
 """
 
 import argparse
-import copy
 import shlex
 import shutil
 import subprocess
@@ -31,12 +30,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import yaml
-
 from components.credentials import secret_name
 from preflight.plan import Plan, PlannedResource
 from preflight.runner import plan_stack
-from preflight.stacks import Project, StackFileError, load_project, load_stack_settings
+from preflight.stack_yaml import StackFileError, edit_stack_file
+from preflight.stacks import Project, load_project, load_stack_settings
 from stackconfig import ConfigError, StackConfig
 from stackconfig.loader import validate_stack_config
 
@@ -199,13 +197,12 @@ def plan_rotation(project: Project, stack: str, instance: str) -> Rotation:
     if next(i for i in config.instances if i.name == instance).disable_local_auth:
         raise RotationError(f"{instance} has local auth disabled: it has no keys in use to rotate")
     extra = config.key_rotation.extra_rotations.get(instance, 0) + 1
-    document = yaml.safe_load(project.stack_file(stack).read_text(encoding="utf-8"))
-    changed = copy.deepcopy(document)
-    rotation_config = changed["config"].setdefault("acs-platform:keyRotation", {})
-    rotation_config.setdefault("extraRotations", {})[instance] = extra
     before = plan_stack(project, stack)
     with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(changed), encoding="utf-8")
+        # The stack file as `pulumi config set --path` leaves it: comments, quoting and order kept.
+        edit_stack_file(
+            project.stack_file(stack), Path(scratch) / f"Pulumi.{stack}.yaml", _record_rotation(instance, extra)
+        )
         after = plan_stack(load_project(project.root, Path(scratch)), stack)
     (old_rotation, _), (new_rotation, new_secret) = (_rotation_resources(p, instance) for p in (before, after))
     return Rotation(
@@ -215,6 +212,18 @@ def plan_rotation(project: Project, stack: str, instance: str) -> Rotation:
         urns=[new_rotation.urn, new_secret.urn],
         expires=new_secret.inputs["properties"]["attributes"]["expires"],
     )
+
+
+def _record_rotation(instance: str, extra: int):
+    def record(config) -> None:
+        key = next((k for k in ("acs-platform:keyRotation", "keyRotation") if k in config), "acs-platform:keyRotation")
+        if not isinstance(config.get(key), dict):
+            config[key] = {}
+        if not isinstance(config[key].get("extraRotations"), dict):
+            config[key]["extraRotations"] = {}
+        config[key]["extraRotations"][instance] = extra
+
+    return record
 
 
 def _commands(stack: str, rotation: Rotation) -> list[list[str]]:
@@ -257,8 +266,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    project = load_project(PROJECT_ROOT)
     try:
+        project = load_project(PROJECT_ROOT)
         if args.command == "status":
             sys.stdout.write(status(project, args.stack))
             return 0

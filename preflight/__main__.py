@@ -24,7 +24,7 @@ from .report import render_json, render_text
 from .report_markdown import render_markdown
 from .report_sarif import SarifLocationError, artifact_uri, render_sarif, repository_root
 from .runner import plan_stack
-from .stacks import Project, StackFileError, load_project
+from .stacks import Project, StackFileError, check_stack_name, load_project, load_stack_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -80,9 +80,47 @@ def _report(value: str) -> tuple[str, Path]:
 def _repo_root(project: Project, args: argparse.Namespace) -> Path:
     if args.repo_root is None:
         return repository_root(project.root)
-    if not args.repo_root.is_dir():
-        raise SarifLocationError(f"{args.repo_root}: no such directory (--repo-root)")
     return args.repo_root.resolve()
+
+
+class UsageError(Exception):
+    """The command line names something that cannot be used; the message says which option and why."""
+
+
+def _output_file(option: str, file: Path) -> None:
+    if file.is_dir():
+        raise UsageError(f"{option}: is a folder; give a file name")
+    if not file.parent.is_dir():
+        raise UsageError(f"{option}: no folder {file.parent} to write it in; create it first")
+
+
+def check_command_line(args: argparse.Namespace) -> None:
+    """Everything the command line names, checked before any work is done."""
+    project_dir = args.project_dir
+    if not project_dir.is_dir():
+        raise UsageError(f"--project-dir {project_dir}: no such folder")
+    for needed in ("Pulumi.yaml", "__main__.py"):
+        if not (project_dir / needed).is_file():
+            raise UsageError(f"--project-dir {project_dir}: no {needed} in it; it is not a Pulumi Python project")
+    if args.stacks_dir is not None and not args.stacks_dir.is_dir():
+        raise UsageError(f"--stacks-dir {args.stacks_dir}: no such folder")
+    try:
+        check_stack_name(args.stack)
+    except StackFileError as exc:
+        raise UsageError(str(exc)) from None
+    outputs = [(f"--out {args.out}", args.out)] if args.out else []
+    outputs += [(f"--report {check_format}={file}", file) for check_format, file in getattr(args, "report", [])]
+    written: dict[Path, str] = {}
+    for option, file in outputs:
+        _output_file(option, file)
+        same = written.setdefault(file.resolve(), option)
+        if same != option:
+            raise UsageError(f"{option} and {same} name the same file: each output needs its own")
+    if getattr(args, "repo_root", None) is not None and not args.repo_root.is_dir():
+        raise UsageError(f"--repo-root {args.repo_root}: no such folder")
+    policy_config = getattr(args, "policy_config", None)
+    if policy_config is not None and policy_config.is_dir():
+        raise UsageError(f"--policy-config {policy_config}: is a folder, not a file")
 
 
 def _check(project: Project, args: argparse.Namespace) -> tuple[CheckResult, str]:
@@ -107,14 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     code = EXIT_OK
     try:
+        check_command_line(args)
         project = load_project(args.project_dir.resolve(), args.stacks_dir)
+        load_stack_settings(project, args.stack)  # a stack file that cannot be read, before any work
         if args.command == "check":
             result, text = _check(project, args)
             code = EXIT_FAILED if result.mandatory else EXIT_OK
         else:
             plan = plan_stack(project, args.stack)
             text = render.render_json(plan) if args.format == "json" else render.render_tree(plan)
-    except (StackFileError, ConfigError, PolicyConfigError, SarifLocationError) as exc:
+    except (UsageError, StackFileError, ConfigError, PolicyConfigError, SarifLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except PolicyPackError as exc:

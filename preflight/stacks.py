@@ -1,19 +1,21 @@
-"""The Pulumi project on disk: its name, its stacks, and a stack's configuration as the CLI passes it."""
+"""The Pulumi project on disk: its name, its stacks, and a stack's configuration as the CLI passes it.
 
-import json
+The stack files themselves are read as the Pulumi CLI reads them: `preflight.stack_yaml`.
+"""
+
+import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
 
-import yaml
+from .stack_yaml import SECRET_PLACEHOLDER, StackFileError, as_cli_value, contains_secure, read_yaml
 
-# What a `secure:` value becomes offline: preflight has no key to decrypt it, and needs none.
-SECRET_PLACEHOLDER = "[secret]"
+# Re-exported: what the rest of the project reads of stack files comes from here.
+__all__ = ["SECRET_PLACEHOLDER", "Project", "StackFileError", "StackSettings", "as_cli_value", "load_project"]
 
-
-class StackFileError(Exception):
-    """The project or stack files cannot be used; the message says which file and why."""
+# Pulumi's rule for stack names (sdk/go/common/tokens/stack_name.go, ParseStackName).
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+STACK_NAME_MAX = 100
+STACK_NAME_RULE = "Pulumi allows only letters, digits, '-', '_' and '.', 1 to 100 characters"
 
 
 @dataclass(frozen=True)
@@ -38,50 +40,56 @@ class StackSettings:
     secret_keys: list[str]
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StackFileError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+def check_stack_name(stack: str) -> None:
+    """Refuses a stack name the Pulumi CLI itself refuses."""
+    if not stack or len(stack) > STACK_NAME_MAX or not STACK_NAME.fullmatch(stack):
+        raise StackFileError(f"stack name {stack!r}: {STACK_NAME_RULE}")
 
 
 def load_project(root: Path, stacks_dir: Path | None = None) -> Project:
-    manifest = _read_yaml(root / "Pulumi.yaml")
+    if not root.is_dir():
+        raise StackFileError(f"{root}: no such folder: the project folder must hold Pulumi.yaml and __main__.py")
+    if not (root / "Pulumi.yaml").is_file():
+        raise StackFileError(f"{root}: no Pulumi.yaml: not a Pulumi project")
+    manifest = read_yaml(root / "Pulumi.yaml")
     if not isinstance(manifest, dict) or not isinstance(manifest.get("name"), str):
         raise StackFileError(f"{root / 'Pulumi.yaml'}: needs a 'name'")
+    if not (root / "__main__.py").is_file():
+        raise StackFileError(f"{root}: no __main__.py: the project has no Python program to plan")
+    if stacks_dir is not None and not stacks_dir.is_dir():
+        raise StackFileError(f"{stacks_dir}: no such folder of stack files")
     return Project(root=root, name=manifest["name"], stacks_dir=stacks_dir or root)
 
 
-def as_cli_value(value: Any) -> str:
-    """The CLI passes strings as they are and everything else as JSON: `require_object` parses it.
-    An unquoted YAML date reaches the program as its text, as the CLI's YAML reader keeps it."""
-    return value if isinstance(value, str) else json.dumps(value, default=_as_text)
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"{value!r} is not a value a stack file can hold")
-
-
 def load_stack_settings(project: Project, stack: str) -> StackSettings:
+    check_stack_name(stack)
     if stack not in project.stacks:
         present = ", ".join(project.stacks) or "none"
         raise StackFileError(f"unknown stack {stack!r}; stacks in {project.stacks_dir}: {present}")
-    document = _read_yaml(project.stack_file(stack)) or {}
-    config = (document.get("config") or {}) if isinstance(document, dict) else None
+    path = project.stack_file(stack)
+    document = read_yaml(path)
+    if document is None:
+        return StackSettings(values={}, secret_keys=[])
+    if not isinstance(document, dict):
+        kind = "a list" if isinstance(document, list) else f"the scalar {as_cli_value(document)!r}"
+        raise StackFileError(f"{path}: a stack file must be a mapping (with a 'config' key), not {kind}")
+    config = document.get("config")
+    if config is None:
+        config = {}
     if not isinstance(config, dict):
-        raise StackFileError(f"{project.stack_file(stack)}: 'config' must be a mapping of keys to values")
+        raise StackFileError(f"{path}: 'config' must be a mapping of keys to values")
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in config.items():
         # A key without a namespace belongs to the project, as in the CLI.
         full_key = key if ":" in key else f"{project.name}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full_key] = SECRET_PLACEHOLDER
-            secret_keys.append(full_key)
-        else:
+        if full_key in values:
+            raise StackFileError(f"{path}: config key {full_key!r} is given twice (with and without its namespace)")
+        try:
             values[full_key] = as_cli_value(value)
+        except ValueError as exc:
+            raise StackFileError(f"{path}: {full_key}: {exc}") from None
+        if contains_secure(value):
+            # Pulumi marks the whole key secret when its object holds a secure value (object.Secure()).
+            secret_keys.append(full_key)
     return StackSettings(values=values, secret_keys=secret_keys)

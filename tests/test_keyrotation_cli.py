@@ -241,3 +241,17 @@ def test_due_refuses_what_it_cannot_do(capsys, argv, words):
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert words in err
+
+
+def test_a_rotation_plans_the_stack_file_as_edited_keeping_an_unnamespaced_key(tmp_path):
+    # `keyRotation:` without its namespace is the project's: the rotation is recorded under it, not
+    # beside it (two keys for one setting would be refused as given twice).
+    from keyrotation.__main__ import plan_rotation
+    from preflight.stacks import load_project
+    from tests.stacks import minimal_config, write_stack
+
+    path = write_stack(tmp_path, "test", minimal_config(disableLocalAuth=False))
+    path.write_text(path.read_text() + "  # rotation settings\n  keyRotation:\n    extraRotations: {acs-test-eu: 2}\n")
+    rotation = plan_rotation(load_project(REPO, tmp_path), "test", "acs-test-eu")
+    assert rotation.extra_rotations == 3
+    assert rotation.generation[1] == rotation.generation[0] + 1

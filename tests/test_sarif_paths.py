@@ -187,7 +187,7 @@ class TestLocations:
         infra, _ = subfolder
         missing = tmp_path / "missing"
         code, out, err = check("--stack", "clean", "--project-dir", str(infra), "--repo-root", str(missing), cwd=infra)
-        assert (code, out, err) == (2, "", f"error: {missing}: no such directory (--repo-root)\n")
+        assert (code, out, err) == (2, "", f"error: --repo-root {missing}: no such folder\n")
 
 
 class TestRepositoryRoot:
