@@ -14,10 +14,14 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
 from components.protection import Protection, ProtectionArgs
 from stackconfig import load_stack_config
+from stackconfig.loader import stack_secret_keys
 from stackconfig.roles import KEY_VAULT_SECRETS_USER, role_display_name
+from stackconfig.secure import webhook_urls_are_secret
 
-# The whole configuration is validated before any resource is declared.
+# The whole configuration is validated before any resource is declared. Only webhook URLs may be
+# secure config (anything else secure is a config error); they stay Pulumi secrets to the resource.
 config = load_stack_config()
+secret_webhook_urls = webhook_urls_are_secret(stack_secret_keys())
 stack_tags = config.tags_for({})
 
 communication = Communication(
@@ -123,7 +127,10 @@ events = (
             resource_group_name=communication.resource_group_name,
             location=config.location,
             dead_letter_account_name=config.dead_letter_storage.account_name,
-            instances=[InstanceEventsArgs(i.name, service_ids[i.name], i.events.subscriptions) for i in with_events],
+            instances=[
+                InstanceEventsArgs(i.name, service_ids[i.name], i.events.subscriptions, secret_webhook_urls)
+                for i in with_events
+            ],
             tags=stack_tags,
         ),
     )

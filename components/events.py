@@ -18,7 +18,7 @@ import pulumi_azure_native.storage as storage
 from stackconfig import roles
 from stackconfig.events import AdvancedFilterConfig, DestinationConfig, SubscriptionConfig
 
-from . import name_after
+from . import name_after, secret_input
 from .access import Access, AccessArgs, RoleAssignmentArgs, assignment_name
 
 ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
@@ -37,6 +37,8 @@ class InstanceEventsArgs:
     instance: str
     service_id: pulumi.Input[str]
     subscriptions: Sequence[SubscriptionConfig]
+    # Webhook URLs are secure config: each is a Pulumi secret all the way to its `endpointUrl`.
+    secret_webhook_urls: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def _grants_needed(instance: str, subscription: SubscriptionConfig, dead_letters
     return needed
 
 
-def _delivery(destination: DestinationConfig) -> dict:
+def _delivery(destination: DestinationConfig, secret_webhook_url: bool = False) -> dict:
     """The subscription inputs for a destination: with the topic's identity where Event Grid
     supports one (Service Bus, Storage queues, Event Hubs), directly otherwise."""
     if destination.webhook:
@@ -123,7 +125,8 @@ def _delivery(destination: DestinationConfig) -> dict:
         return {
             "destination": eventgrid.WebHookEventSubscriptionDestinationArgs(
                 endpoint_type="WebHook",
-                endpoint_url=hook.url,
+                # A secret URL may carry a credential (`code=`, `sig=`): never in plain text.
+                endpoint_url=secret_input(hook.url) if secret_webhook_url else hook.url,
                 azure_active_directory_tenant_id=hook.entra_tenant_id,
                 azure_active_directory_application_id_or_uri=hook.entra_application_id_or_uri,
             )
@@ -195,7 +198,7 @@ class Events(pulumi.ComponentResource):
             for subscription in instance.subscriptions:
                 self.subscriptions[f"{instance.instance}/{subscription.name}"] = self._subscription(
                     name,
-                    instance.instance,
+                    instance,
                     topic,
                     subscription,
                     dead_letters,
@@ -267,13 +270,14 @@ class Events(pulumi.ComponentResource):
     def _subscription(
         self,
         name: str,
-        instance: str,
+        instance_args: InstanceEventsArgs,
         topic: eventgrid.SystemTopic,
         subscription: SubscriptionConfig,
         dead_letters: DeadLetters | None,
         resource_group_name: pulumi.Input[str],
         grants: Sequence[authorization.RoleAssignment],
     ) -> eventgrid.SystemTopicEventSubscription:
+        instance = instance_args.instance
         dead_letter = None
         if subscription.dead_letter and dead_letters is not None:
             dead_letter = eventgrid.DeadLetterWithResourceIdentityArgs(
@@ -302,7 +306,7 @@ class Events(pulumi.ComponentResource):
             ),
             dead_letter_with_resource_identity=dead_letter,
             expiration_time_utc=subscription.expires_on.isoformat() if subscription.expires_on else None,
-            **_delivery(subscription.destination),
+            **_delivery(subscription.destination, instance_args.secret_webhook_urls),
             # Event Grid checks the identity's access when the subscription is created. Roles reach
             # it a few minutes after assignment; creating the subscription after them at least
             # keeps it from being created before they exist.

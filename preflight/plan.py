@@ -27,6 +27,27 @@ def redact(value: Any) -> Any:
     return value
 
 
+def plain_text_placeholders(value: Any, placeholder: str, path: str = "") -> list[str]:
+    """Where `placeholder` is in plain text, not under a secret, in a wire value: the paths.
+
+    Offline, a secure config value is a placeholder. A program that keeps it secret sends it
+    under the secret marker; found in plain text, it is a secure value the program would write in
+    the clear under `pulumi up`, and the plan must not pass it off as a secret."""
+    if rpc.is_rpc_secret(value):
+        return []
+    if isinstance(value, str):
+        return [path or "."] if placeholder in value else []
+    if isinstance(value, dict):
+        return [
+            p
+            for k, v in sorted(value.items())
+            for p in plain_text_placeholders(v, placeholder, f"{path}.{k}".lstrip("."))
+        ]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in plain_text_placeholders(v, placeholder, f"{path}[{i}]")]
+    return []
+
+
 @dataclass(frozen=True)
 class PlannedResource:
     urn: str

@@ -19,10 +19,14 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import PreviewMocks, RecordingMonitor
-from .plan import Plan, PlannedResource, in_tree_order, redact, root_urn
-from .stacks import Project, load_stack_settings
+from .plan import Plan, PlannedResource, in_tree_order, plain_text_placeholders, redact, root_urn
+from .stacks import SECRET_PLACEHOLDER, Project, load_stack_settings
 
 log = logging.getLogger("preflight")
+
+
+class PlainSecretError(Exception):
+    """The program writes a secure config value in plain text: a bug of the program, not a plan."""
 
 
 def record_preview(
@@ -103,9 +107,29 @@ def plan_stack(project: Project, stack: str) -> Plan:
     )
     resources = in_tree_order([_planned(urn, request) for urn, request in monitor.registrations])
     stack_urn = root_urn(resources)
+    if settings.secret_keys:
+        _no_plain_secrets(monitor, stack_urn)
     return Plan(
         project=project.name,
         stack=stack,
         resources=resources,
         outputs=_visible(monitor.outputs[stack_urn]) if stack_urn in monitor.outputs else {},
     )
+
+
+def _no_plain_secrets(monitor: RecordingMonitor, stack_urn: str | None) -> None:
+    """Every `[secret]` of a plan is one the program sent as a Pulumi secret. A secure config
+    value (the placeholder, offline) found in plain text would be in the clear under `pulumi up`."""
+    found = [
+        f"{request.type} {request.name}: input {where}"
+        for _, request in monitor.registrations
+        for where in plain_text_placeholders(json_format.MessageToDict(request.object), SECRET_PLACEHOLDER)
+    ]
+    if stack_urn in monitor.outputs:
+        outputs = json_format.MessageToDict(monitor.outputs[stack_urn])
+        found += [f"stack output {where}" for where in plain_text_placeholders(outputs, SECRET_PLACEHOLDER)]
+    if found:
+        raise PlainSecretError(
+            "the program writes a secure config value in plain text, where `pulumi up` would put the decrypted "
+            "value in the clear (keep it a Pulumi secret, or refuse it as config): " + "; ".join(found)
+        )

@@ -5,7 +5,11 @@ it, or worse, accepts it: the Communication Services API takes any string as a d
 Sources are in ../shared/FACTS.md and the Azure naming-rules documentation.
 """
 
+import functools
 import re
+from pathlib import Path
+
+import yaml
 
 # Where an ACS resource keeps its data at rest. Fixed at creation: changing it means a new resource.
 DATA_LOCATIONS: tuple[str, ...] = (
@@ -43,9 +47,26 @@ WORKSPACE_NAME_RULE = "4 to 63 letters, digits or '-', starting and ending with 
 # Log Analytics retention on the PerGB2018 SKU.
 LOG_RETENTION_DAYS = (30, 730)
 
-# An Azure region as ARM spells it: 'westeurope', 'eastus2'. 'global' is not a region.
-REGION_NAME = re.compile(r"^[a-z][a-z0-9]+$")
-REGION_NAME_RULE = "an Azure region name in lower case without spaces, such as 'westeurope'"
+# Azure regions as ARM spells them ('westeurope', 'eastus2'), from a dated list with its source.
+# 'global' is not a region: the program itself puts the global resources there.
+REGIONS_FILE = "stackconfig/data/azure-regions.yaml"
+_REGIONS_PATH = Path(__file__).parent / "data" / "azure-regions.yaml"
+
+
+@functools.cache
+def _regions_document() -> dict:
+    return yaml.safe_load(_REGIONS_PATH.read_text(encoding="utf-8"))
+
+
+def azure_regions() -> tuple[frozenset[str], frozenset[str]]:
+    """(physical regions, logical locations such as geographies and 'global')."""
+    document = _regions_document()
+    return frozenset(document["regions"]), frozenset(document["logical"])
+
+
+def regions_as_of() -> str:
+    return str(_regions_document()["data_as_of"])
+
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -62,7 +83,10 @@ PUBLIC_NETWORK_ACCESS: tuple[str, ...] = ("Enabled", "Disabled", "SecuredByPerim
 PRINCIPAL_TYPES: tuple[str, ...] = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
 LOCK_LEVELS: tuple[str, ...] = ("CanNotDelete", "None")
 
-# Tags: names up to 512 characters without < > % & \ ? /, values up to 256 characters.
+# Tags: at most 50 per resource; names up to 512 characters (128 on a storage account) without
+# < > % & \ ? /, values up to 256 characters.
+TAGS_MAX = 50
+STORAGE_TAG_NAME_MAX = 128
 TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 TAG_NAME_MAX = 512
 TAG_VALUE_MAX = 256

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from . import azure_rules as rules
-from .fields import ConfigModel, Guid, NonEmpty, ResourceGroupName, between, matching, unique_by
+from .fields import Bool, ConfigModel, Guid, NonEmpty, ResourceGroupName, between, matching, unique_by
 
 DnsName = Annotated[str, matching(rules.DNS_NAME, rules.DNS_NAME_RULE)]
 EmailAddress = Annotated[str, matching(rules.EMAIL_ADDRESS, "an email address")]
@@ -64,7 +64,7 @@ class DomainConfig(ConfigModel):
     senders: Annotated[list[SenderConfig], Field(min_length=1), unique_by("the sender", lambda s: s.username)] = [
         SenderConfig(username="DoNotReply")
     ]
-    engagement_tracking: bool = False  # opens and clicks: personal data, off unless asked for
+    engagement_tracking: Bool = False  # opens and clicks: personal data, off unless asked for
     suppression_lists: Annotated[list[SuppressionListConfig], unique_by("the list", lambda s: s.name)] = []
 
     @property
@@ -94,4 +94,4 @@ class EmailConfig(ConfigModel):
     smtp_usernames: Annotated[list[SmtpUsernameConfig], unique_by("the username", lambda s: s.username)] = []
     # false: domains linked to the instance outside the stack stay linked (and are reported); true: the
     # stack owns the whole linkedDomains list and unlinks them.
-    exclusive_linked_domains: bool = False
+    exclusive_linked_domains: Bool = False

@@ -1,5 +1,7 @@
 """Configuration errors that name the stack, the config key, the value and what is allowed."""
 
+import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +30,8 @@ def key_path(loc: Sequence[Any]) -> str:
     if not loc:
         return f"{NAMESPACE}:"
     head, *rest = loc
-    path = FOREIGN_KEYS.get(str(head), f"{NAMESPACE}:{head}")
+    # A key of another namespace (a misspelled one: acs_platform:tier) is shown as it was given.
+    path = str(head) if ":" in str(head) else FOREIGN_KEYS.get(str(head), f"{NAMESPACE}:{head}")
     for part in rest:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
@@ -67,18 +70,42 @@ def _model_in(annotation: Any) -> Any:
 
 _SUBJECTS = {"Input", "String", "List", "Dictionary", "Value"}
 
+# Parts pydantic adds to a location for the member of a union or a validator: `value.float`,
+# `values.list[str]`, `function-after[check(), str]`. They say nothing about the stack file.
+_INTERNAL = re.compile(r"^(?:str|int|float|bool|none|date|datetime|[a-z-]+\[.*\])$")
+
+
+def _suggestion(unknown: str, allowed: list[str]) -> str:
+    """' (did you mean X?)' for an unknown key close to a known one, or nothing."""
+    namespace, colon, name = unknown.partition(":")
+    if colon:  # a misspelled namespace: the key it probably meant
+        ratio = {ns: difflib.SequenceMatcher(None, namespace.lower(), ns).ratio() for ns in ("azure-native", NAMESPACE)}
+        if ratio["azure-native"] > ratio[NAMESPACE]:
+            near = difflib.get_close_matches(name, [k.split(":", 1)[1] for k in FOREIGN_KEYS.values()], n=1)
+            return f" (did you mean azure-native:{near[0] if near else name}?)"
+        near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
+        return f" (did you mean {NAMESPACE}:{near[0] if near else name}?)"
+    if unknown in FOREIGN_KEYS:
+        return f" (did you mean {FOREIGN_KEYS[unknown]}?)"
+    lowered = {k.lower(): k for k in allowed}
+    near = difflib.get_close_matches(unknown.lower(), list(lowered), n=1, cutoff=0.75)
+    return f" (did you mean {lowered[near[0]]}?)" if near else ""
+
 
 def describe(error: dict[str, Any], model: type[BaseModel], secret_keys: frozenset[str]) -> str:
     """One line for one pydantic error: key path, offending value, what is allowed."""
-    loc = error["loc"]
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and _INTERNAL.match(part)))
     path = key_path(loc)
     value = "[secret] " if path.split(".")[0].split("[")[0] in secret_keys else _shown(error.get("input"))
     kind = error["type"]
     if kind == "missing":
         return f"{path}: is required"
     if kind == "extra_forbidden":
-        allowed = ", ".join(_keys_of(model, loc[:-1]))
-        return f"{path}: unknown key; allowed keys here: {allowed}"
+        keys = _keys_of(model, loc[:-1])
+        hint = _suggestion(str(loc[-1]), keys)
+        if ":" in str(loc[-1]):
+            return f"{path}: unknown namespace {str(loc[-1]).split(':')[0]!r}{hint}"
+        return f"{path}: unknown key{hint}; allowed keys here: {', '.join(keys)}"
     if kind == "literal_error":
         return f"{path}: {value}is not allowed; allowed: {error['ctx']['expected']}"
     if kind == "value_error":

@@ -8,8 +8,9 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from .errors import FOREIGN_KEYS, NAMESPACE, config_error
+from .errors import FOREIGN_KEYS, NAMESPACE, ConfigError, config_error
 from .model import StackConfig
+from .secure import INSTANCES_KEY, has_credentials, secure_problems
 
 
 def _value(raw: Any) -> Any:
@@ -34,17 +35,37 @@ def model_input(config: Mapping[str, Any]) -> dict[str, Any]:
 def validate_stack_config(
     stack: str, config: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
 ) -> StackConfig:
-    """The validated configuration, or a ConfigError listing every problem in it."""
+    """The validated configuration, or a ConfigError listing every problem in it.
+
+    `secret_keys` are the keys Pulumi marks secret: their values are never shown in an error, and
+    only a webhook URL may be secure (stackconfig/secure.py)."""
+    data = model_input(config)
+    problems = secure_problems(data, secret_keys)
+    # A webhook URL's credential is not shown either, secure or not.
+    hidden = secret_keys | ({INSTANCES_KEY} if has_credentials(data) else frozenset())
     try:
-        return StackConfig.model_validate(model_input(config), context={"stack": stack})
+        validated = StackConfig.model_validate(data, context={"stack": stack, "config_keys": tuple(config)})
     except ValidationError as exc:
-        raise config_error(stack, exc, StackConfig, secret_keys) from None
+        raise ConfigError(stack, config_error(stack, exc, StackConfig, hidden).problems + problems) from None
+    if problems:
+        raise ConfigError(stack, problems)
+    return validated
+
+
+def stack_secret_keys(config: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """The config keys of the running stack that Pulumi marks secret (`pulumi config set --secret`,
+    `--path` included: a nested secure value makes its whole top-level key secret)."""
+    config = _running_config() if config is None else config
+    secret_keys = frozenset(k for k in config if runtime_config.is_config_secret(k))
+    return secret_keys | frozenset(runtime_config.get_config_secret_keys_env())
+
+
+def _running_config() -> dict[str, Any]:
+    # The CLI passes config in the environment; mocks and the automation API set it in-process.
+    return {**(runtime_config.get_config_env() or {}), **runtime_config.CONFIG.get()}
 
 
 def load_stack_config() -> StackConfig:
     """The validated configuration of the running stack, as the engine passed it."""
-    # The CLI passes config in the environment; mocks and the automation API set it in-process.
-    config = {**(runtime_config.get_config_env() or {}), **runtime_config.CONFIG.get()}
-    secret_keys = frozenset(k for k in config if runtime_config.is_config_secret(k))
-    secret_keys |= frozenset(runtime_config.get_config_secret_keys_env())
-    return validate_stack_config(pulumi.get_stack(), config, secret_keys)
+    config = _running_config()
+    return validate_stack_config(pulumi.get_stack(), config, stack_secret_keys(config))

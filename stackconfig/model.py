@@ -14,10 +14,12 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
 from .email import EmailConfig
+from .errors import FOREIGN_KEYS, NAMESPACE
 from .events import EventsConfig
 from .fields import (
     STANDARD_TAGS,
     AcsName,
+    Bool,
     ConfigModel,
     DataLocation,
     Guid,
@@ -26,9 +28,11 @@ from .fields import (
     ResourceGroupName,
     Role,
     Tags,
+    TagValue,
     UserAssignedIdentityId,
     WorkspaceName,
     between,
+    close_to,
     matching,
     unique_by,
 )
@@ -48,14 +52,14 @@ class RoleAssignmentConfig(PrincipalConfig):
 
 
 class ManagedIdentitiesConfig(ConfigModel):
-    system_assigned: bool = True
+    system_assigned: Bool = True
     user_assigned_resource_ids: Annotated[list[UserAssignedIdentityId], unique_by("the identity")] = []
 
 
 class InstanceConfig(ConfigModel):
     name: AcsName
     data_location: DataLocation
-    disable_local_auth: bool = True
+    disable_local_auth: Bool = True
     public_network_access: Literal[rules.PUBLIC_NETWORK_ACCESS] = "Enabled"  # type: ignore[valid-type]
     managed_identities: ManagedIdentitiesConfig = ManagedIdentitiesConfig()
     role_assignments: Annotated[
@@ -70,7 +74,7 @@ class InstanceConfig(ConfigModel):
 
 class ResourceGroupConfig(ConfigModel):
     name: ResourceGroupName
-    existing: bool = False  # true: use a resource group someone else manages, by name
+    existing: Bool = False  # true: use a resource group someone else manages, by name
 
 
 class MonitoringConfig(ConfigModel):
@@ -80,7 +84,7 @@ class MonitoringConfig(ConfigModel):
 
 class ProtectionConfig(ConfigModel):
     lock: Literal[rules.LOCK_LEVELS]  # type: ignore[valid-type]
-    protect: bool = True  # Pulumi `protect` on the resources whose loss loses data
+    protect: Bool = True  # Pulumi `protect` on the resources whose loss loses data
 
 
 def _global_name(prefix: str, stack: str, data: dict[str, Any], length: int, separator: str) -> str:
@@ -89,7 +93,40 @@ def _global_name(prefix: str, stack: str, data: dict[str, Any], length: int, sep
     digest = hashlib.sha256(f"{data.get('tenantId')}/{stack}".encode()).hexdigest()[:6]
     slug = re.sub("[^a-z0-9]+", separator, stack.lower()).strip("-")
     room = length - len(prefix) - len(separator) - len(digest)
-    return f"{prefix}{slug[:room].rstrip('-')}{separator}{digest}"
+    slug = slug[:room].rstrip("-")
+    return f"{prefix}{slug}{separator}{digest}" if slug else f"{prefix}{digest}"
+
+
+def _local_name(prefix: str, stack: str, valid: Any, length: int, disallowed: str) -> str:
+    """A default for a name unique in its resource group: `<prefix><stack>` when Azure takes it as it
+    is (the names of existing stacks never change); otherwise the stack's name made valid (lower
+    case, allowed characters, shortened) with a short hash of the stack's name, so two stacks whose
+    names normalize alike still get their own names."""
+    name = f"{prefix}{stack}"
+    if valid.match(name):
+        return name
+    digest = hashlib.sha256(stack.encode()).hexdigest()[:6]
+    slug = re.sub(f"{disallowed}+", "-", stack.lower()).strip("-.")
+    slug = slug[: length - len(prefix) - 1 - len(digest)].rstrip("-.")
+    return f"{prefix}{slug}-{digest}" if slug else f"{prefix}{digest}"
+
+
+def _misspelled_keys(context: dict[str, Any]) -> list[str]:
+    """Keys of the flat config whose namespace is probably a misspelling of ours (`acs_platform:tier`),
+    or of azure-native for a key the model reads (`azure_native:location`)."""
+    foreign = {
+        key.split(":", 1)[0]: [k.split(":", 1)[1] for k in FOREIGN_KEYS.values()] for key in FOREIGN_KEYS.values()
+    }
+    found = []
+    for key in context.get("config_keys", ()):
+        namespace, colon, name = str(key).partition(":")
+        if not colon or namespace in (NAMESPACE, *foreign):
+            continue
+        ours = close_to(namespace, [NAMESPACE], cutoff=0.8)
+        near = close_to(namespace, foreign, cutoff=0.8)
+        if ours or (near and close_to(name, foreign[near])):
+            found.append(key)
+    return found
 
 
 class DeadLetterStorageConfig(ConfigModel):
@@ -102,17 +139,39 @@ class StackConfig(ConfigModel):
     location: Region
     tenant_id: Guid  # the Entra ID tenant of the Key Vault
     tier: Literal[tuple(TIERS)]  # type: ignore[valid-type]
-    environment: NonEmpty
-    owner: NonEmpty
-    cost_center: NonEmpty
-    tags: Tags = {}
+    # Tag values (environment, owner, cost-center on every resource): at most 256 characters.
+    environment: TagValue
+    owner: TagValue
+    cost_center: TagValue
     resource_group: ResourceGroupConfig
     monitoring: MonitoringConfig
     protection: ProtectionConfig
     instances: Annotated[list[InstanceConfig], Field(min_length=1), unique_by("the name", lambda i: i.name)]
+    # After the instances: what their resources carry decides the limits on the stack's tags.
+    tags: Tags = {}
     key_vault: KeyVaultConfig
     key_rotation: KeyRotationConfig = KeyRotationConfig()
     dead_letter_storage: DeadLetterStorageConfig
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_fit_every_resource(cls, tags: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        instances: list[InstanceConfig] = info.data.get("instances", [])
+        for index, instance in enumerate(instances):
+            carried = {name.lower() for name in [*tags, *instance.tags, *STANDARD_TAGS]}
+            if len(carried) > rules.TAGS_MAX:
+                raise ValueError(
+                    f"with instances[{index}].tags, the ACS resource {instance.name} would carry {len(carried)} tags "
+                    f"(the standard ones included); Azure allows at most {rules.TAGS_MAX} per resource"
+                )
+        dead_letters = any(s.dead_letter for i in instances if i.events is not None for s in i.events.subscriptions)
+        long = [name for name in tags if len(name) > rules.STORAGE_TAG_NAME_MAX]
+        if dead_letters and long:
+            raise ValueError(
+                f"tag name {long[0][:40]!r}... is {len(long[0])} characters; these tags go to the dead-letter storage "
+                f"account too, whose tag names are at most {rules.STORAGE_TAG_NAME_MAX} characters"
+            )
+        return tags
 
     @field_validator("key_vault")
     @classmethod
@@ -136,14 +195,19 @@ class StackConfig(ConfigModel):
         """Fill what the stack file leaves out: names from the stack name, the rest from the tier."""
         if not isinstance(data, dict):
             return data
-        stack = (info.context or {}).get("stack", "stack")
-        data = dict(data)
+        context = info.context or {}
+        stack = context.get("stack", "stack")
+        # As the CLI passes them, an empty value is "" and `key: null` is "null": both are missing.
+        data = {k: v for k, v in data.items() if not (v is None or (isinstance(v, str) and v.strip() in ("", "null")))}
         data.setdefault("environment", stack)
         # An unknown tier is reported on its own; prod's defaults keep it from causing more errors.
         tier = TIERS.get(str(data.get("tier")), TIERS["prod"])
         section_defaults: dict[str, dict[str, Any]] = {
-            "resourceGroup": {"name": f"rg-acs-{stack}"},
-            "monitoring": {"workspaceName": f"log-acs-{stack}", "logRetentionDays": tier.log_retention_days},
+            "resourceGroup": {"name": _local_name("rg-acs-", stack, rules.RESOURCE_GROUP_NAME, 90, r"[^-\w.()]")},
+            "monitoring": {
+                "workspaceName": _local_name("log-acs-", stack, rules.WORKSPACE_NAME, 63, "[^a-z0-9-]"),
+                "logRetentionDays": tier.log_retention_days,
+            },
             "protection": {"lock": tier.lock},
             "keyVault": {
                 "name": _global_name("kv-acs-", stack, data, 24, "-"),
@@ -155,6 +219,8 @@ class StackConfig(ConfigModel):
             given = data.get(section, {})
             if isinstance(given, dict):  # a wrong type is left for field validation to report
                 data[section] = {**defaults, **given}
+        # Misspelled namespaces are unknown keys: the error says which key was probably meant.
+        data.update({key: True for key in _misspelled_keys(context)})
         return data
 
     def key_generations(self, today: date) -> dict[str, int]:

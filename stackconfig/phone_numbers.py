@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from . import azure_rules as rules
-from .fields import ConfigModel, NonEmpty, between, matching, unique_by
+from .fields import Bool, ConfigModel, NonEmpty, between, matching, unique_by
 
 Capability = Literal[rules.CAPABILITIES]  # type: ignore[valid-type]
 
@@ -20,11 +20,11 @@ class PoolConfig(ConfigModel):
     area_code: Annotated[str, matching(rules.AREA_CODE, rules.AREA_CODE_RULE)] | None = None
     locality: NonEmpty | None = None
     quantity: Annotated[int, between(1, 1000, "numbers")]
-    agree_to_not_resell: bool = False  # some countries sell only to those who agree
+    agree_to_not_resell: Bool = False  # some countries sell only to those who agree
     # On by default in prod (the tier's default): numbers are not released by a delete or a destroy.
-    protect: bool | None = None
+    protect: Bool | None = None
     # A change of country, type, assignment, area or locality means other numbers: refused unless allowed.
-    allow_replacement: bool = False
+    allow_replacement: Bool = False
 
     @model_validator(mode="after")
     def _has_a_use(self) -> "PoolConfig":

@@ -4,12 +4,12 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from keyrotation.schedule import RotationSchedule
 
 from . import azure_rules as rules
-from .fields import ConfigModel, Guid, between, matching, unique_by
+from .fields import Bool, ConfigModel, Guid, between, from_go_time, matching, unique_by
 
 IpRange = Annotated[str, matching(rules.IPV4_RANGE, rules.IPV4_RANGE_RULE)]
 SubnetId = Annotated[
@@ -33,7 +33,7 @@ class KeyVaultConfig(ConfigModel):
     name: Annotated[str, matching(rules.KEY_VAULT_NAME, rules.KEY_VAULT_NAME_RULE)]
     soft_delete_retention_days: Annotated[int, between(*rules.SOFT_DELETE_RETENTION_DAYS, "days")] = 90
     # Irreversible once on: a purge-protected vault keeps its name for the retention days after deletion.
-    purge_protection: bool
+    purge_protection: Bool
     # Empty: public network access is disabled. Otherwise the firewall denies all but these.
     allowed_ip_ranges: Annotated[list[IpRange], unique_by("the range")] = []
     allowed_subnet_ids: Annotated[list[SubnetId], unique_by("the subnet")] = []
@@ -42,7 +42,7 @@ class KeyVaultConfig(ConfigModel):
 
 
 class KeyRotationConfig(ConfigModel):
-    start_date: Annotated[date, Field(strict=False)] = date(2026, 1, 1)
+    start_date: Annotated[date, Field(strict=False), BeforeValidator(from_go_time)] = date(2026, 1, 1)
     period_days: Annotated[int, between(1, 365, "days")] = 90
     # "Rotate now": each increment for an instance moves its keys one rotation ahead of the schedule.
     extra_rotations: dict[str, Annotated[int, between(0, 1000, "rotations")]] = {}

@@ -104,7 +104,7 @@ BAD_INPUTS = [
     ({"azure-native:location": "West Europe"}, "azure-native:location", "lower case"),
     ({"azure-native:location": None}, "azure-native:location", "should be a valid string"),
     ({"acs-platform:tier": "staging"}, "acs-platform:tier", "'dev' or 'prod'"),
-    ({"acs-platform:owner": ""}, "acs-platform:owner", "at least 1 character"),
+    ({"acs-platform:owner": ""}, "acs-platform:owner", "is required"),
     ({"acs-platform:costCenter": {"id": 4711}}, "acs-platform:costCenter", "should be a valid string"),
     ({"acs-platform:instances": []}, "acs-platform:instances", "at least 1 item"),
     ({"acs-platform:instances": "acs-one"}, "acs-platform:instances", "should be a valid list"),
@@ -112,7 +112,7 @@ BAD_INPUTS = [
     (
         {"acs-platform:resourceGroup": {"name": "rg-x", "existing": "yes"}},
         "acs-platform:resourceGroup.existing",
-        "valid boolean",
+        "'yes' is not a boolean; allowed: true or false",
     ),
     (
         {"acs-platform:monitoring": {"logRetentionDays": 7}},
@@ -126,7 +126,7 @@ BAD_INPUTS = [
     ),
     ({"acs-platform:monitoring": {"workspaceName": "log"}}, "acs-platform:monitoring.workspaceName", "4 to 63"),
     ({"acs-platform:protection": {"lock": "ReadOnly"}}, "acs-platform:protection.lock", "'CanNotDelete' or 'None'"),
-    ({"acs-platform:protection": {"protect": "false"}}, "acs-platform:protection.protect", "valid boolean"),
+    ({"acs-platform:protection": {"protect": "false"}}, "acs-platform:protection.protect", "true or false, unquoted"),
     ({"azure-native:tenantId": "contoso"}, "azure-native:tenantId", "a GUID"),
     ({"acs-platform:keyVault": {"name": "kv"}}, "acs-platform:keyVault.name", "3 to 24 letters"),
     ({"acs-platform:keyVault": {"name": "kv--acs"}}, "acs-platform:keyVault.name", "single hyphens"),
@@ -155,7 +155,7 @@ BAD_INSTANCES = [
     ({"name": "a" * 64}, "acs-platform:instances[0].name", "1 to 63"),
     ({"dataLocation": "Mars"}, "acs-platform:instances[0].dataLocation", "allowed: Africa, Asia Pacific"),
     ({"dataLocation": "westeurope"}, "acs-platform:instances[0].dataLocation", "United States"),
-    ({"disableLocalAuth": "true"}, "acs-platform:instances[0].disableLocalAuth", "valid boolean"),
+    ({"disableLocalAuth": "true"}, "acs-platform:instances[0].disableLocalAuth", "'true' is text, not a boolean"),
     ({"publicNetworkAccess": "Open"}, "acs-platform:instances[0].publicNetworkAccess", "'SecuredByPerimeter'"),
     (
         {"managedIdentities": {"userAssignedResourceIds": ["id-acs-sender"]}},
@@ -210,7 +210,7 @@ BAD_INSTANCES = [
     (
         {"events": {"subscriptions": [subscription(advancedFilters=[{"operatorType": "StringIn", "key": "data.to"}])]}},
         "acs-platform:instances[0].events.subscriptions[0].advancedFilters[0]",
-        "StringIn needs 'values'",
+        "StringIn needs `values` (a list of strings)",
     ),
     (
         {"events": {"subscriptions": [subscription(), subscription()]}},
@@ -230,7 +230,7 @@ BAD_INSTANCES = [
     (
         {"email": {"domains": [{"name": "AzureManagedDomain"}], "exclusiveLinkedDomains": "yes"}},
         "acs-platform:instances[0].email.exclusiveLinkedDomains",
-        "valid boolean",
+        "'yes' is not a boolean; allowed: true or false",
     ),
     (
         {"email": {"domains": [{"name": "Mail.Contoso"}]}},
@@ -383,9 +383,10 @@ def test_an_unknown_tier_does_not_bring_errors_of_its_own_defaults():
 
 
 def test_a_secret_value_is_not_repeated_in_an_error():
-    config = with_changes(minimal_config(), owner="")
-    message = only_problem(config, secret_keys=frozenset({"acs-platform:owner"}))
-    assert message == "acs-platform:owner: [secret] should have at least 1 character"
+    config = with_changes(minimal_config(), owner="x" * 300)
+    found = problems(config, secret_keys=frozenset({"acs-platform:owner"}))
+    assert "acs-platform:owner: [secret] is 300 characters; it becomes a tag value, at most 256" in found
+    assert not any("xxx" in p for p in found)
 
 
 def test_a_user_assigned_identity_and_role_assignments_are_accepted():
@@ -448,3 +449,352 @@ def test_pool_names_are_unique_per_instance():
     pool = {"name": "sms", "countryCode": "US", "numberType": "tollFree", "sms": "inbound", "quantity": 1}
     message = only_problem(minimal_config(phoneNumbers={"pools": [pool, pool]}))
     assert message == "acs-platform:instances[0].phoneNumbers.pools: has the pool 'sms' more than once"
+
+
+# Issue 11: values as `pulumi up` reads them (YAML 1.2, strings from the CLI, JSON for objects).
+
+POOL = {"name": "sms", "countryCode": "US", "numberType": "tollFree", "sms": "inbound", "quantity": 1}
+DOMAIN = {"name": "AzureManagedDomain"}
+# Every boolean key: how to set it, and the key path an error names.
+BOOLEAN_KEYS = [
+    (lambda v: minimal_config(disableLocalAuth=v), "instances[0].disableLocalAuth"),
+    (
+        lambda v: minimal_config(managedIdentities={"systemAssigned": v}),
+        "instances[0].managedIdentities.systemAssigned",
+    ),
+    (
+        lambda v: minimal_config(email={"domains": [{**DOMAIN, "engagementTracking": v}]}),
+        "instances[0].email.domains[0].engagementTracking",
+    ),
+    (
+        lambda v: minimal_config(email={"domains": [DOMAIN], "exclusiveLinkedDomains": v}),
+        "instances[0].email.exclusiveLinkedDomains",
+    ),
+    (
+        lambda v: minimal_config(phoneNumbers={"pools": [{**POOL, "agreeToNotResell": v}]}),
+        "instances[0].phoneNumbers.pools[0].agreeToNotResell",
+    ),
+    (
+        lambda v: minimal_config(phoneNumbers={"pools": [{**POOL, "protect": v}]}),
+        "instances[0].phoneNumbers.pools[0].protect",
+    ),
+    (
+        lambda v: minimal_config(phoneNumbers={"pools": [{**POOL, "allowReplacement": v}]}),
+        "instances[0].phoneNumbers.pools[0].allowReplacement",
+    ),
+    (
+        lambda v: minimal_config(events={"subscriptions": [subscription(deadLetter=v)]}),
+        "instances[0].events.subscriptions[0].deadLetter",
+    ),
+    (lambda v: with_changes(minimal_config(), protection={"lock": "None", "protect": v}), "protection.protect"),
+    (lambda v: with_changes(minimal_config(), resourceGroup={"name": "rg-x", "existing": v}), "resourceGroup.existing"),
+    (lambda v: with_changes(minimal_config(), keyVault={"purgeProtection": v}), "keyVault.purgeProtection"),
+]
+
+
+class TestBooleans:
+    @pytest.mark.parametrize(("config", "key"), BOOLEAN_KEYS, ids=[k for _, k in BOOLEAN_KEYS])
+    @pytest.mark.parametrize("value", [True, False])
+    def test_true_and_false_are_booleans(self, config, key, value):
+        validate(config(value))
+
+    @pytest.mark.parametrize(("config", "key"), BOOLEAN_KEYS, ids=[k for _, k in BOOLEAN_KEYS])
+    @pytest.mark.parametrize("value", ["no", "yes", "on", "off", "1", "True", 1, 0])
+    def test_anything_else_is_refused_naming_key_value_and_what_is_allowed(self, config, key, value):
+        message = only_problem(config(value))
+        assert message.startswith(f"acs-platform:{key}: {value!r} ")
+        assert "allowed: true or false" in message
+
+    def test_yaml_1_1_words_get_a_hint(self):
+        message = only_problem(minimal_config(disableLocalAuth="no"))
+        assert message == (
+            "acs-platform:instances[0].disableLocalAuth: 'no' is not a boolean; allowed: true or false "
+            "(YAML 1.2, as Pulumi reads stack files: yes, no, on and off are text)"
+        )
+
+    def test_no_model_has_a_plain_bool_field(self):
+        """A plain `bool` would say "Input should be a valid boolean" and nothing of true or false."""
+        from pydantic import BaseModel
+
+        from stackconfig import model
+
+        def plain_bools(annotation):
+            if annotation is bool:
+                return True
+            if getattr(annotation, "__metadata__", None):  # Annotated[bool, BeforeValidator(_bool)]
+                return False
+            return any(plain_bools(arg) for arg in getattr(annotation, "__args__", ()))
+
+        seen, todo, found = set(), [model.StackConfig], []
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for name, field in current.model_fields.items():
+                if plain_bools(field.annotation) and not any("_bool" in repr(m) for m in field.metadata):
+                    found.append(f"{current.__name__}.{name}")
+                todo.extend(
+                    arg for arg in _all_args(field.annotation) if isinstance(arg, type) and issubclass(arg, BaseModel)
+                )
+        assert len(seen) > 15 and found == []
+
+
+def _all_args(annotation):
+    yield annotation
+    for arg in getattr(annotation, "__args__", ()):
+        yield from _all_args(arg)
+
+
+class TestEmptyIsMissing:
+    @pytest.mark.parametrize("empty", ["", "null", "   ", None])
+    @pytest.mark.parametrize("key", ["acs-platform:owner", "acs-platform:costCenter", "acs-platform:tier"])
+    def test_a_required_key_given_empty_is_required(self, key, empty):
+        message = only_problem({**minimal_config(), key: empty})
+        assert message == f"{key}: is required"
+
+    @pytest.mark.parametrize("empty", ["", "null", None])
+    def test_an_empty_location_is_required_and_never_shown_as_null(self, empty):
+        message = only_problem({**minimal_config(), "azure-native:location": empty})
+        assert message == "azure-native:location: is required"
+
+    def test_a_null_inside_an_object_is_missing_too(self):
+        config = minimal_config()
+        config["acs-platform:instances"][0]["name"] = None
+        assert only_problem(config) == "acs-platform:instances[0].name: is required"
+
+    def test_an_empty_optional_key_takes_its_default(self):
+        config = validate({**minimal_config(), "acs-platform:environment": "", "acs-platform:tags": "null"}, stack="qa")
+        assert config.environment == "qa" and config.tags == {}
+
+
+class TestTagLimits:
+    @pytest.mark.parametrize("key", ["owner", "costCenter", "environment"])
+    def test_a_value_that_becomes_a_tag_is_at_most_256_characters(self, key):
+        assert validate(with_changes(minimal_config(), **{key: "x" * 256}))
+        message = only_problem(with_changes(minimal_config(), **{key: "x" * 257}))
+        assert message.startswith(f"acs-platform:{key}: 'xxx")
+        assert message.endswith("is 257 characters; it becomes a tag value, at most 256")
+
+    def test_a_tag_name_is_at_most_512_characters(self):
+        assert validate(with_changes(minimal_config(), tags={"n" * 512: "x"}))
+        assert "1 to 512 characters" in only_problem(with_changes(minimal_config(), tags={"n" * 513: "x"}))
+
+    def test_tag_names_reaching_the_dead_letter_account_are_at_most_128(self):
+        events = {"subscriptions": [subscription()]}
+        assert validate(with_changes(minimal_config(events=events), tags={"n" * 128: "x"}))
+        assert validate(with_changes(minimal_config(), tags={"n" * 129: "x"}))  # no storage account
+        message = only_problem(with_changes(minimal_config(events=events), tags={"n" * 129: "x"}))
+        assert message.startswith("acs-platform:tags: tag name 'nnn")
+        assert "go to the dead-letter storage account too, whose tag names are at most 128 characters" in message
+
+    def test_the_stack_s_tags_leave_room_for_the_standard_ones(self):
+        assert validate(with_changes(minimal_config(), tags={f"t{i}": "x" for i in range(46)}))
+        message = only_problem(with_changes(minimal_config(), tags={f"t{i}": "x" for i in range(47)}))
+        assert message.startswith("acs-platform:tags: has 47 tags; a resource carries at most 50")
+
+    def test_an_instance_s_tags_count_with_the_stack_s(self):
+        stack_tags = {f"s{i}": "x" for i in range(30)}
+        fits = with_changes(minimal_config(tags={f"s{i}": "y" for i in range(16)}), tags=stack_tags)  # same names
+        assert validate(fits)
+        message = only_problem(with_changes(minimal_config(tags={f"i{i}": "y" for i in range(17)}), tags=stack_tags))
+        assert message.startswith(
+            "acs-platform:tags: with instances[0].tags, the ACS resource acs-test-eu would carry 51"
+        )
+
+
+@pytest.fixture
+def june_first(monkeypatch):
+    from datetime import UTC, datetime
+
+    from stackconfig import fields
+
+    monkeypatch.setattr(fields, "utc_now", lambda: datetime(2026, 6, 1, 9, 30, tzinfo=UTC))
+
+
+class TestExpiresOn:
+    KEY = "acs-platform:instances[0].events.subscriptions[0].expiresOn"
+
+    @pytest.mark.parametrize("when", ["2026-06-02", "2026-06-01T10:00:00Z", "2027-01-01T00:00:00+01:00"])
+    def test_a_date_to_come_is_accepted(self, june_first, when):
+        validate(minimal_config(events={"subscriptions": [subscription(expiresOn=when)]}))
+
+    @pytest.mark.parametrize("when", ["2026-05-31", "2026-06-01T09:00:00Z", "2020-01-01T00:00:00"])
+    def test_a_date_gone_by_is_refused_with_today_s_date(self, june_first, when):
+        message = only_problem(minimal_config(events={"subscriptions": [subscription(expiresOn=when)]}))
+        assert message.startswith(f"{self.KEY}: ")
+        assert "is in the past (today is 2026-06-01 UTC); allowed: a date-time after now" in message
+
+
+class TestRegions:
+    @pytest.mark.parametrize("region", ["westeurope", "eastus2", "swedencentral", "polandcentral"])
+    def test_an_azure_region_is_accepted(self, region):
+        assert validate({**minimal_config(), "azure-native:location": region}).location == region
+
+    @pytest.mark.parametrize(
+        ("given", "meant"), [("westeurpoe", "westeurope"), ("West Europe", "westeurope"), ("eastus3", "eastus2")]
+    )
+    def test_a_misspelled_region_suggests_the_closest(self, given, meant):
+        message = only_problem({**minimal_config(), "azure-native:location": given})
+        assert message.startswith(f"azure-native:location: {given!r} is not an Azure region; did you mean ")
+        assert meant in message.split("?")[0]
+        assert "stackconfig/data/azure-regions.yaml, as of 2026-03-12" in message
+
+    def test_global_is_set_by_the_program_not_the_stack(self):
+        message = only_problem({**minimal_config(), "azure-native:location": "global"})
+        assert message.startswith("azure-native:location: 'global' is not a region: the resources that are global")
+
+    def test_a_geography_is_not_a_region(self):
+        message = only_problem({**minimal_config(), "azure-native:location": "europe"})
+        assert message.startswith("azure-native:location: 'europe' is a geography, not a region")
+
+    def test_the_region_list_is_dated_and_has_its_source(self):
+        import yaml
+
+        from stackconfig.azure_rules import _REGIONS_PATH
+
+        document = yaml.safe_load(_REGIONS_PATH.read_text(encoding="utf-8"))
+        assert document["source"].startswith("https://github.com/Azure/")
+        assert str(document["read_on"]) == "2026-12-01" and str(document["data_as_of"]) == "2026-03-12"
+        assert {"westeurope", "eastus2", "germanywestcentral"} <= set(document["regions"])
+        assert "global" in document["logical"] and "global" not in document["regions"]
+
+
+class TestDefaultNamesFromTheStackName:
+    # Pulumi takes letters, digits, '-', '_' and '.', up to 100 characters.
+    @pytest.mark.parametrize("stack", ["team.eu-dev", "Team_EU.dev", "dev.", "___", "a" * 100, "a." * 50, "x-" * 50])
+    def test_every_stack_name_gives_valid_default_names(self, stack):
+        from stackconfig import azure_rules as rules
+
+        config = validate(minimal_config(), stack=stack)
+        assert rules.RESOURCE_GROUP_NAME.match(config.resource_group.name)
+        assert rules.WORKSPACE_NAME.match(config.monitoring.workspace_name)
+        assert rules.KEY_VAULT_NAME.match(config.key_vault.name)
+        assert rules.STORAGE_ACCOUNT_NAME.match(config.dead_letter_storage.account_name)
+        assert config.environment == stack
+
+    def test_a_dotted_stack_keeps_its_group_name_and_gets_a_normalized_workspace(self):
+        config = validate(minimal_config(), stack="team.eu-dev")
+        assert config.resource_group.name == "rg-acs-team.eu-dev"
+        assert config.monitoring.workspace_name.startswith("log-acs-team-eu-dev-")
+        assert validate(minimal_config(), stack="team-eu-dev").monitoring.workspace_name == "log-acs-team-eu-dev"
+
+    def test_a_long_stack_name_is_shortened_with_a_stable_hash(self):
+        first = validate(minimal_config(), stack="a" * 100)
+        assert len(first.resource_group.name) == 90 and len(first.monitoring.workspace_name) == 63
+        assert first.resource_group.name == validate(minimal_config(), stack="a" * 100).resource_group.name
+        assert first.resource_group.name != validate(minimal_config(), stack="a" * 99).resource_group.name
+
+    def test_names_of_stacks_that_were_valid_do_not_change(self):
+        config = validate(minimal_config(), stack="prod")
+        assert (config.resource_group.name, config.monitoring.workspace_name) == ("rg-acs-prod", "log-acs-prod")
+        assert config.key_vault.name.startswith("kv-acs-prod-") and len(config.key_vault.name) == 18
+
+
+class TestAdvancedFilterMessages:
+    KEY = "acs-platform:instances[0].events.subscriptions[0].advancedFilters[0]"
+
+    def _message(self, **advanced_filter):
+        config = minimal_config(
+            events={"subscriptions": [subscription(advancedFilters=[{"key": "data.to", **advanced_filter}])]}
+        )
+        return only_problem(config)
+
+    @pytest.mark.parametrize(
+        ("given", "says"),
+        [
+            ({"operatorType": "NumberIn", "value": 5}, "NumberIn takes `values` (a list of numbers), not `value`"),
+            ({"operatorType": "StringIn", "value": "x"}, "StringIn takes `values` (a list of strings), not `value`"),
+            (
+                {"operatorType": "BoolEquals", "values": [True]},
+                "BoolEquals takes `value` (true or false), not `values`",
+            ),
+            (
+                {"operatorType": "NumberGreaterThan", "values": [1]},
+                "NumberGreaterThan takes `value` (a number), not `values`",
+            ),
+            (
+                {"operatorType": "NumberIn", "values": ["a"]},
+                "NumberIn takes `values`: a list of numbers, at least one; got ['a']",
+            ),
+            (
+                {"operatorType": "StringIn", "values": [1, 2]},
+                "StringIn takes `values`: a list of strings, at least one; got [1, 2]",
+            ),
+            ({"operatorType": "BoolEquals", "value": "no"}, "BoolEquals takes `value`: true or false; got 'no'"),
+            ({"operatorType": "NumberLessThan", "value": [1]}, "NumberLessThan takes `value`: a number; got [1]"),
+            ({"operatorType": "IsNotNull", "value": 1}, "IsNotNull takes no `value` or `values`"),
+        ],
+    )
+    def test_the_operand_is_named_as_its_operator_takes_it(self, given, says):
+        message = self._message(**given)
+        assert message.startswith(f"{self.KEY}: {says}")
+        assert ".float" not in message and ".bool" not in message and "list[" not in message
+
+    @pytest.mark.parametrize(
+        "given",
+        [
+            {"operatorType": "NumberIn", "values": [1, 2.5]},
+            {"operatorType": "StringIn", "values": ["+1425"]},
+            {"operatorType": "BoolEquals", "value": False},
+            {"operatorType": "NumberGreaterThan", "value": 5},
+            {"operatorType": "IsNotNull"},
+        ],
+    )
+    def test_the_right_operand_is_accepted(self, given):
+        config = minimal_config(events={"subscriptions": [subscription(advancedFilters=[{"key": "data.to", **given}])]})
+        validate(config)
+
+    def test_an_unknown_operator_with_a_list_value_names_no_pydantic_internals(self):
+        message = self._message(operatorType="NumberBetween", value=[1, 2])
+        found = problems(
+            minimal_config(
+                events={
+                    "subscriptions": [subscription(advancedFilters=[{"key": "k", "operatorType": "X", "value": [1]}])]
+                }
+            )
+        )
+        assert message.startswith(f"{self.KEY}.operatorType: 'NumberBetween' is not allowed")
+        assert all("float" not in p and "bool]" not in p for p in found), found
+
+
+class TestMisspelledKeys:
+    @pytest.mark.parametrize(
+        ("key", "meant"),
+        [
+            ("acs_platform:tier", "acs-platform:tier"),
+            ("acsplatform:owner", "acs-platform:owner"),
+            ("acs-platfrom:costCenter", "acs-platform:costCenter"),
+            ("azure_native:location", "azure-native:location"),
+            ("azurenative:tenantID", "azure-native:tenantId"),
+        ],
+    )
+    def test_a_misspelled_namespace_says_what_was_probably_meant(self, key, meant):
+        found = problems({**minimal_config(), key: "x"})
+        assert f"{key}: unknown namespace {key.split(':')[0]!r} (did you mean {meant}?)" in found
+
+    def test_the_required_key_it_meant_is_reported_missing_as_well(self):
+        config = minimal_config()
+        config["acs_platform:tier"] = config.pop("acs-platform:tier")
+        assert problems(config) == [
+            "acs-platform:tier: is required",
+            "acs_platform:tier: unknown namespace 'acs_platform' (did you mean acs-platform:tier?)",
+        ]
+
+    def test_a_misspelled_key_says_what_was_probably_meant(self):
+        message = only_problem({**minimal_config(), "acs-platform:costCentre": "x"})
+        assert message.startswith("acs-platform:costCentre: unknown key (did you mean costCenter?); allowed keys here:")
+        nested = only_problem(minimal_config(disableLocalAuh=False))
+        assert nested.startswith(
+            "acs-platform:instances[0].disableLocalAuh: unknown key (did you mean disableLocalAuth?)"
+        )
+
+    def test_other_namespaces_and_unrelated_keys_are_not_judged(self):
+        validate(
+            {
+                **minimal_config(),
+                "azure:location": "westeurope",
+                "azure-native:subscriptionId": "x",
+                "pulumi:tags": "{}",
+            }
+        )
