@@ -8,8 +8,8 @@ from components.access import Access, AccessArgs, RoleAssignmentArgs
 from components.communication import AcsInstanceArgs, Communication, CommunicationArgs
 from components.credentials import Credentials, CredentialsArgs, InstanceCredentialArgs, secret_name
 from components.email import Email, EmailArgs, email_outputs
-from components.events import Events, EventsArgs, InstanceEventsArgs, topic_name
-from components.keyvault import KeyVault, KeyVaultArgs
+from components.events import DeadLetterStorageArgs, Events, EventsArgs, InstanceEventsArgs, topic_name
+from components.keyvault import KeyVault, KeyVaultArgs, PrivateEndpointArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
 from components.protection import Protection, ProtectionArgs
@@ -59,6 +59,12 @@ key_vault = KeyVault(
         purge_protection=config.key_vault.purge_protection,
         allowed_ip_ranges=config.key_vault.allowed_ip_ranges,
         allowed_subnet_ids=config.key_vault.allowed_subnet_ids,
+        private_endpoint=PrivateEndpointArgs(
+            subnet_id=config.key_vault.private_endpoint.subnet_id,
+            private_dns_zone_id=config.key_vault.private_endpoint.private_dns_zone_id,
+        )
+        if config.key_vault.private_endpoint
+        else None,
         tags=stack_tags,
         protect=config.protection.protect,
     ),
@@ -126,7 +132,12 @@ events = (
         EventsArgs(
             resource_group_name=communication.resource_group_name,
             location=config.location,
-            dead_letter_account_name=config.dead_letter_storage.account_name,
+            dead_letter_storage=DeadLetterStorageArgs(
+                account_name=config.dead_letter_storage.account_name,
+                redundancy=config.dead_letter_storage.redundancy,
+                blob_soft_delete_days=config.dead_letter_storage.blob_soft_delete_days,
+                container_soft_delete_days=config.dead_letter_storage.container_soft_delete_days,
+            ),
             instances=[
                 InstanceEventsArgs(i.name, service_ids[i.name], i.events.subscriptions, secret_webhook_urls)
                 for i in with_events
@@ -138,6 +149,8 @@ events = (
     else None
 )
 topics = events.topics if events else {}
+dead_letters = events.dead_letters if events else None
+dead_letter_blobs = f"deadletters-{config.dead_letter_storage.account_name}"
 
 monitoring = Monitoring(
     "monitoring",
@@ -151,8 +164,12 @@ monitoring = Monitoring(
             **service_ids,
             f"keyvault-{config.key_vault.name}": key_vault.vault.id,
             **{f"topic-{name}": topic.id for name, topic in topics.items()},
+            **({dead_letter_blobs: dead_letters.blob_service_id} if dead_letters else {}),
         },
         protect=config.protection.protect,
+        public_ingestion=config.monitoring.public_ingestion,
+        public_query=config.monitoring.public_query,
+        metric_categories={dead_letter_blobs: "Transaction"},
     ),
 )
 

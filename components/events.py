@@ -30,6 +30,16 @@ IDENTITY = eventgrid.EventSubscriptionIdentityArgs(type="SystemAssigned")
 class DeadLetters:
     account: storage.StorageAccount
     container: storage.BlobContainer
+    blob_service: storage.BlobServiceProperties
+    blob_service_id: pulumi.Output[str]  # what its diagnostic setting watches
+
+
+@dataclass(frozen=True)
+class DeadLetterStorageArgs:
+    account_name: str
+    redundancy: str  # the SKU: Standard_LRS, Standard_ZRS, Standard_GZRS, ...
+    blob_soft_delete_days: int
+    container_soft_delete_days: int
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ class InstanceEventsArgs:
 class EventsArgs:
     resource_group_name: pulumi.Input[str]
     location: str  # of the dead-letter storage account; system topics of ACS are global
-    dead_letter_account_name: str
+    dead_letter_storage: DeadLetterStorageArgs
     instances: Sequence[InstanceEventsArgs]
     tags: Mapping[str, str]
 
@@ -167,6 +177,7 @@ def topic_name(instance: str) -> str:
 
 
 class Events(pulumi.ComponentResource):
+    dead_letters: DeadLetters | None
     topics: dict[str, eventgrid.SystemTopic]
     subscriptions: dict[str, eventgrid.SystemTopicEventSubscription]
 
@@ -176,6 +187,7 @@ class Events(pulumi.ComponentResource):
         needs_dead_letters = any(s.dead_letter for i in args.instances for s in i.subscriptions)
         dead_letters = self._dead_letters(name, args) if needs_dead_letters else None
 
+        self.dead_letters = dead_letters
         self.topics, self.subscriptions = {}, {}
         for instance in args.instances:
             topic = eventgrid.SystemTopic(
@@ -209,30 +221,52 @@ class Events(pulumi.ComponentResource):
         self.register_outputs({"topicIds": {key: topic.id for key, topic in self.topics.items()}})
 
     def _dead_letters(self, name: str, args: EventsArgs) -> DeadLetters:
+        settings = args.dead_letter_storage
         account = storage.StorageAccount(
             f"{name}-deadletters",
-            account_name=args.dead_letter_account_name,
+            account_name=settings.account_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             kind="StorageV2",
-            sku=storage.SkuArgs(name="Standard_LRS"),
+            sku=storage.SkuArgs(name=settings.redundancy),
             enable_https_traffic_only=True,
             minimum_tls_version="TLS1_2",
             allow_blob_public_access=False,
             # Only identities write here: no account key can be used, or leaked.
             allow_shared_key_access=False,
+            # Closed to every network. Event Grid writes dead letters with the topic's system-assigned
+            # identity as a trusted Azure service, which `AzureServices` lets through the firewall.
+            network_rule_set=storage.NetworkRuleSetArgs(default_action="Deny", bypass="AzureServices"),
             tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        account_name = name_after(account, settings.account_name)
+        # Soft delete: a dead letter or the container deleted by mistake can be restored for a while.
+        blob_service = storage.BlobServiceProperties(
+            f"{name}-deadletters-blobs",
+            account_name=account_name,
+            resource_group_name=args.resource_group_name,
+            blob_services_name="default",
+            delete_retention_policy=storage.DeleteRetentionPolicyArgs(
+                enabled=True, days=settings.blob_soft_delete_days
+            ),
+            container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(
+                enabled=True, days=settings.container_soft_delete_days
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         container = storage.BlobContainer(
             f"{name}-deadletters-container",
-            account_name=name_after(account, args.dead_letter_account_name),
+            account_name=account_name,
             resource_group_name=args.resource_group_name,
             container_name=DEAD_LETTER_CONTAINER,
             public_access="None",
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return DeadLetters(account, container)
+        # The blob service's id is the account's and a fixed suffix: computed from the account, so a
+        # diagnostic setting on it is known, in every preview, to watch this account's blobs.
+        blob_service_id = account.id.apply(lambda account_id: f"{account_id}/blobServices/default")
+        return DeadLetters(account, container, blob_service, blob_service_id)
 
     def _grants(
         self, name: str, instance: str, topic: eventgrid.SystemTopic, needed: Sequence[_Grant]

@@ -1,7 +1,10 @@
-"""One Log Analytics workspace per stack, and every ACS resource's logs and metrics sent to it."""
+"""One Log Analytics workspace per stack, and every ACS resource's logs and metrics sent to it.
+
+The workspace takes Entra ID only (no workspace keys). Diagnostic settings reach it over Microsoft's
+own network, so they keep working with public ingestion disabled and no private link scope."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native.monitor as monitor
@@ -18,6 +21,10 @@ class MonitoringArgs:
     # What to collect from: a short key (used in names) to the resource id.
     targets: Mapping[str, pulumi.Input[str]]
     protect: bool  # Pulumi `protect` on the workspace: losing it loses the logs
+    public_ingestion: str = "Disabled"  # Enabled | Disabled
+    public_query: str = "Enabled"  # Disabled: queries only through an Azure Monitor Private Link Scope
+    # A target whose metrics are not `AllMetrics`, by key: storage services name theirs `Transaction`.
+    metric_categories: Mapping[str, str] = field(default_factory=dict)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -34,6 +41,10 @@ class Monitoring(pulumi.ComponentResource):
             location=args.location,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
             retention_in_days=args.retention_in_days,
+            # Entra ID only: no agent or API can send or read with the workspace's shared keys.
+            features=operationalinsights.WorkspaceFeaturesArgs(disable_local_auth=True),
+            public_network_access_for_ingestion=args.public_ingestion,
+            public_network_access_for_query=args.public_query,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
@@ -47,7 +58,11 @@ class Monitoring(pulumi.ComponentResource):
                 resource_uri=resource_id,
                 workspace_id=self.workspace.id,
                 logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
-                metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+                metrics=[
+                    monitor.DiagnosticsMetricSettingsArgs(
+                        category=args.metric_categories.get(key, "AllMetrics"), enabled=True
+                    )
+                ],
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for key, resource_id in args.targets.items()

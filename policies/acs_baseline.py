@@ -4,8 +4,8 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 
 from stackconfig.azure_rules import PUBLIC_NETWORK_ACCESS
 
-from .diagnostics import unlogged
-from .resource_types import ACS, LOCK
+from .diagnostics import DIAGNOSTIC_GROUPS, unlogged
+from .resource_types import ACS, DIAGNOSTIC_SETTING, LOCK
 from .support import UNKNOWN, known, label, of_type, resource_rule, stack_rule, targeting
 
 SECURITY_BASELINE = (
@@ -74,22 +74,30 @@ def public_network_access(args: ResourceValidationArgs, report: ReportViolation)
 
 @stack_rule(
     name="acs-diagnostic-logs",
-    description="Every ACS resource sends all its resource logs to Log Analytics through a diagnostic setting.",
+    description="Every ACS resource sends its resource logs (allLogs or audit) to Log Analytics through a diagnostic "
+    "setting.",
+    types=[ACS, DIAGNOSTIC_SETTING],
     severity=Severity.MEDIUM,
-    remediation="Add a diagnostic setting on the ACS resource with the allLogs category group enabled and a "
-    "Log Analytics workspace as destination.",
+    remediation="Add a diagnostic setting on the ACS resource with the allLogs (or audit) category group enabled "
+    "and a Log Analytics workspace as destination. To agree with the built-in, assign it with categoryGroup "
+    "set to the group the setting enables.",
     url=LOGS_DOC,
     builtin="acbb9698-46bd-4800-89da-e3473c4ab10d",
 )
 def diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
     # Log Analytics is where the built-in wants them: a setting without a workspace does not count.
-    for service in unlogged(args.resources, ACS, ("allLogs",), to_workspace=True):
-        report(f"{label(service)}: no diagnostic setting sends allLogs to a Log Analytics workspace.", service.urn)
+    # allLogs or audit: what the built-in accepts under its categoryGroup parameter (README).
+    for service in unlogged(args.resources, ACS, DIAGNOSTIC_GROUPS, to_workspace=True):
+        report(
+            f"{label(service)}: no diagnostic setting sends allLogs or audit logs to a Log Analytics workspace.",
+            service.urn,
+        )
 
 
 @stack_rule(
     name="acs-delete-lock",
     description="Every ACS resource has a CanNotDelete management lock.",
+    types=[ACS, LOCK],
     severity=Severity.HIGH,
     remediation="Set acs-platform:protection.lock to CanNotDelete (the prod tier's default).",
     url=LOCKS_DOC,

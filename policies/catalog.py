@@ -6,8 +6,11 @@ from . import (
     email_baseline,
     eventgrid_baseline,
     keyvault_baseline,
+    monitoring_baseline,
+    network_baseline,
     phone_numbers,
     regional,
+    storage_baseline,
     tagging,
 )
 
@@ -18,6 +21,9 @@ POLICIES = [
     *acs_baseline.POLICIES,
     *tagging.POLICIES,
     *keyvault_baseline.POLICIES,
+    *network_baseline.POLICIES,
+    *storage_baseline.POLICIES,
+    *monitoring_baseline.POLICIES,
     *eventgrid_baseline.POLICIES,
     *email_baseline.POLICIES,
     *credentials.POLICIES,

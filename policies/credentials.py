@@ -36,7 +36,7 @@ from pulumi_policy.proxy import (
 )
 
 from .resource_types import KEY_VAULT_SECRET
-from .support import metadata
+from .support import declare_types, metadata
 
 NAME = "no-plain-secret-inputs"
 DOC = "https://learn.microsoft.com/azure/communication-services/concepts/authentication"
@@ -107,6 +107,7 @@ def protect_credentials(args: ResourceValidationArgs) -> dict[str, Any] | None:
     return result if changed else None
 
 
+# Every resource: any input may carry a credential.
 no_plain_secret_inputs = ResourceValidationPolicy(
     remediate=protect_credentials,
     **metadata(
@@ -120,5 +121,6 @@ no_plain_secret_inputs = ResourceValidationPolicy(
         builtin=None,
     ),
 )
+declare_types(no_plain_secret_inputs, None)
 
 POLICIES = [no_plain_secret_inputs]

@@ -14,6 +14,12 @@ from pulumi_policy.proxy import UnknownValueError
 from .resource_types import DIAGNOSTIC_SETTING
 from .support import UNKNOWN, known, of_type, targeting
 
+# The category groups the "Enable logging by category group ... to Log Analytics" built-ins deploy,
+# one per assignment (parameter categoryGroup: audit, the default, or allLogs). Each built-in's
+# existenceCondition is met only by a setting with the assigned group's shape and the assigned
+# workspace; the rules accept either group, and the README says with which parameters the two agree.
+DIAGNOSTIC_GROUPS = ("allLogs", "audit")
+
 
 def _entries(value: Any) -> list[Mapping[str, Any]] | object:
     """The log entries of a setting, or UNKNOWN when a preview cannot list them."""

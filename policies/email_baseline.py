@@ -16,7 +16,7 @@ program as a literal string has no property dependency and cannot be judged here
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from .email_links import domain_links
-from .resource_types import EMAIL_DOMAIN
+from .resource_types import ACS, DOMAIN_VERIFICATION, EMAIL_DOMAIN, LINKED_DOMAINS
 from .support import UNKNOWN, known, label, resource_rule, stack_rule
 
 ENGAGEMENT_DOC = (
@@ -47,6 +47,7 @@ def engagement_tracking_disabled(args: ResourceValidationArgs, report: ReportVio
 @stack_rule(
     name="email-custom-domain-verified",
     description="No customer-managed email domain is linked to an ACS resource without going through verification.",
+    types=[ACS, EMAIL_DOMAIN, DOMAIN_VERIFICATION, LINKED_DOMAINS],
     severity=Severity.HIGH,
     remediation="Link a custom domain through its verification step: publish its verification records in DNS, "
     "verify Domain, SPF, DKIM and DKIM2, and take the id for linkedDomains from the resource that completes the "

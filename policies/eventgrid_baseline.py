@@ -14,8 +14,8 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, Sta
 
 from stackconfig.azure_rules import EVENT_TIME_TO_LIVE_MINUTES, MAX_DELIVERY_ATTEMPTS
 
-from .diagnostics import unlogged
-from .resource_types import SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION
+from .diagnostics import DIAGNOSTIC_GROUPS, unlogged
+from .resource_types import DIAGNOSTIC_SETTING, SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION
 from .support import UNKNOWN, known, label, out_of_range, resource_rule, shown, stack_rule
 
 WEBHOOK_DOC = "https://learn.microsoft.com/azure/event-grid/webhook-event-delivery"
@@ -141,16 +141,21 @@ def retry_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 @stack_rule(
     name="eventgrid-system-topic-diagnostic-logs",
-    description="Every Event Grid system topic sends its delivery failure logs through a diagnostic setting.",
+    description="Every Event Grid system topic sends its delivery failure logs to Log Analytics through a "
+    "diagnostic setting.",
+    types=[SYSTEM_TOPIC, DIAGNOSTIC_SETTING],
     severity=Severity.MEDIUM,
     remediation="Add a monitor DiagnosticSetting whose resourceUri is the system topic's id, with a log entry "
-    "{categoryGroup: 'allLogs', enabled: true} (or category 'DeliveryFailures') and the stack's Log Analytics "
-    "workspace as workspaceId.",
+    "{categoryGroup: 'allLogs' (or 'audit'), enabled: true} (or category 'DeliveryFailures') and the stack's "
+    "Log Analytics workspace as workspaceId.",
     url=LOGS_DOC,
     builtin="0fff3e39-f422-45b0-b497-33a05b996d3e",
 )
 def system_topic_diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
-    for topic in unlogged(args.resources, SYSTEM_TOPIC, ("allLogs",), ("DeliveryFailures",)):
+    # allLogs or audit: what the built-in accepts under its categoryGroup parameter (README); like the
+    # built-in, only a setting that sends to a Log Analytics workspace counts.
+    groups, categories = DIAGNOSTIC_GROUPS, ("DeliveryFailures",)
+    for topic in unlogged(args.resources, SYSTEM_TOPIC, groups, categories, to_workspace=True):
         report(f"{label(topic)}: no diagnostic setting enables its delivery failure logs.", topic.urn)
 
 

@@ -11,7 +11,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, Sta
 from stackconfig.azure_rules import SOFT_DELETE_RETENTION_DAYS
 
 from .diagnostics import unlogged
-from .resource_types import KEY_VAULT, KEY_VAULT_SECRET
+from .resource_types import DIAGNOSTIC_SETTING, KEY_VAULT, KEY_VAULT_SECRET
 from .support import UNKNOWN, known, label, number, out_of_range, resource_rule, shown, stack_rule
 
 RBAC_DOC = "https://learn.microsoft.com/azure/key-vault/general/rbac-guide"
@@ -112,6 +112,7 @@ def network_access(args: ResourceValidationArgs, report: ReportViolation) -> Non
 @stack_rule(
     name="keyvault-diagnostic-logs",
     description="Every Key Vault sends its audit logs through a diagnostic setting.",
+    types=[KEY_VAULT, DIAGNOSTIC_SETTING],
     severity=Severity.MEDIUM,
     remediation=(
         "Add a monitor DiagnosticSetting whose resourceUri is the vault's id, with a log entry "

@@ -147,6 +147,7 @@ def availability(args: ResourceValidationArgs, report: ReportViolation) -> None:
 @stack_rule(
     name="phone-number-purchase-limits",
     description="A stack asks for no more number searches than a tenant may make in a week.",
+    types=[PHONE_NUMBER_POOL],
     severity=Severity.MEDIUM,
     remediation="Merge pools of the same country, type and capabilities, or raise the limit with Azure support "
     "and the policy's maxPools with it.",

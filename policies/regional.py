@@ -5,7 +5,7 @@ from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidatio
 from stackconfig.azure_rules import DATA_LOCATIONS
 
 from .email_links import domain_links
-from .resource_types import ACS, ACS_TOPIC_TYPE, EMAIL_DOMAIN, EMAIL_SERVICE, SYSTEM_TOPIC
+from .resource_types import ACS, ACS_TOPIC_TYPE, EMAIL_DOMAIN, EMAIL_SERVICE, LINKED_DOMAINS, SYSTEM_TOPIC
 from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
 
 DATA_RESIDENCY_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/privacy"
@@ -52,6 +52,7 @@ def data_location_allowed(args: ResourceValidationArgs, report: ReportViolation)
 @stack_rule(
     name="email-domain-same-geography",
     description="An email domain linked to an ACS resource belongs to an email service in the same geography.",
+    types=[ACS, EMAIL_DOMAIN, EMAIL_SERVICE, LINKED_DOMAINS],
     severity=Severity.HIGH,
     remediation=(
         "Link only domains of an email service whose dataLocation equals the ACS resource's, or create an "

@@ -12,6 +12,10 @@ KEY_VAULT_SECRET = "azure-native:keyvault:Secret"
 SYSTEM_TOPIC = "azure-native:eventgrid:SystemTopic"
 SYSTEM_TOPIC_SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+BLOB_CONTAINER = "azure-native:storage:BlobContainer"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+PRIVATE_DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 
 # Event Grid system topics whose source is an ACS resource are global, like ACS itself.
@@ -31,4 +35,9 @@ NAME_KEYS = {
     KEY_VAULT_SECRET: "secretName",
     SYSTEM_TOPIC: "systemTopicName",
     SYSTEM_TOPIC_SUBSCRIPTION: "eventSubscriptionName",
+    STORAGE_ACCOUNT: "accountName",
+    BLOB_CONTAINER: "containerName",
+    WORKSPACE: "workspaceName",
+    PRIVATE_ENDPOINT: "privateEndpointName",
+    PRIVATE_DNS_ZONE_GROUP: "privateDnsZoneGroupName",
 }

@@ -11,6 +11,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyComplianceFramework,
     PolicyConfigSchema,
     PolicyResource,
@@ -78,6 +79,18 @@ def metadata(
     }
 
 
+def declare_types(policy: Policy, types: Iterable[str] | None) -> Policy:
+    """Record on `policy` the resource types it judges (None: every resource, as the generic rules
+    on tags, regions and API versions do). The coverage test reads it through `judged_types`."""
+    policy.judged_types = frozenset(types) if types is not None else None  # type: ignore[attr-defined]
+    return policy
+
+
+def judged_types(policy: Policy) -> frozenset[str] | None:
+    """The resource types `policy` declares it judges; None for a rule of every resource."""
+    return getattr(policy, "judged_types", None)
+
+
 def resource_rule(
     *,
     name: str,
@@ -97,10 +110,11 @@ def resource_rule(
             if wanted is None or args.resource_type in wanted:
                 check(args, report)
 
-        return ResourceValidationPolicy(
+        policy = ResourceValidationPolicy(
             validate=validate,
             **metadata(name, description, severity, remediation, url, builtin, config_schema),
         )
+        return declare_types(policy, wanted)
 
     return declare
 
@@ -109,19 +123,22 @@ def stack_rule(
     *,
     name: str,
     description: str,
+    types: Iterable[str] | None,
     severity: Severity,
     remediation: str,
     url: str,
     builtin: str | None = None,
     config_schema: PolicyConfigSchema | None = None,
 ) -> Callable[[Callable[[StackValidationArgs, ReportViolation], None]], StackValidationPolicy]:
-    """A stack policy: it sees every resource with its parent and dependencies."""
+    """A stack policy: it sees every resource with its parent and dependencies. `types` are those
+    it judges (None: every resource), for the coverage test; the check itself picks them out."""
 
     def declare(check: Callable[[StackValidationArgs, ReportViolation], None]) -> StackValidationPolicy:
-        return StackValidationPolicy(
+        policy = StackValidationPolicy(
             validate=check,
             **metadata(name, description, severity, remediation, url, builtin, config_schema),
         )
+        return declare_types(policy, types)
 
     return declare
 

@@ -77,9 +77,16 @@ class ResourceGroupConfig(ConfigModel):
     existing: Bool = False  # true: use a resource group someone else manages, by name
 
 
+# Public network access to a Log Analytics workspace, for ingestion and for queries apart.
+NetworkAccess = Literal["Enabled", "Disabled"]
+
+
 class MonitoringConfig(ConfigModel):
     workspace_name: WorkspaceName
     log_retention_days: Annotated[int, between(*rules.LOG_RETENTION_DAYS, "days")]
+    # Diagnostic settings are not public ingestion: they reach the workspace either way.
+    public_ingestion: NetworkAccess
+    public_query: NetworkAccess  # Disabled: queries only through an Azure Monitor Private Link Scope
 
 
 class ProtectionConfig(ConfigModel):
@@ -129,8 +136,24 @@ def _misspelled_keys(context: dict[str, Any]) -> list[str]:
     return found
 
 
+# Standard SKUs of a StorageV2 account. LRS keeps three copies in one datacenter; ZRS across the
+# region's availability zones; GRS and GZRS also copy to the paired region (RA-: readable there).
+STORAGE_REDUNDANCY = (
+    "Standard_LRS",
+    "Standard_ZRS",
+    "Standard_GRS",
+    "Standard_GZRS",
+    "Standard_RAGRS",
+    "Standard_RAGZRS",
+)
+SoftDeleteDays = Annotated[int, between(1, 365, "days")]
+
+
 class DeadLetterStorageConfig(ConfigModel):
     account_name: Annotated[str, matching(rules.STORAGE_ACCOUNT_NAME, rules.STORAGE_ACCOUNT_NAME_RULE)]
+    redundancy: Literal[STORAGE_REDUNDANCY]  # type: ignore[valid-type]
+    blob_soft_delete_days: SoftDeleteDays  # a deleted dead letter can be restored for these days
+    container_soft_delete_days: SoftDeleteDays  # and a deleted container
 
 
 class StackConfig(ConfigModel):
@@ -180,6 +203,18 @@ class StackConfig(ConfigModel):
             raise ValueError("purgeProtection is always on in prod: a purged vault loses every secret at once")
         return vault
 
+    @field_validator("dead_letter_storage")
+    @classmethod
+    def _prod_dead_letters_survive_a_datacenter(
+        cls, dead_letters: DeadLetterStorageConfig, info: ValidationInfo
+    ) -> DeadLetterStorageConfig:
+        if info.data.get("tier") == "prod" and dead_letters.redundancy == "Standard_LRS":
+            raise ValueError(
+                "redundancy: 'Standard_LRS' is not allowed in prod: it keeps every copy in one datacenter; "
+                "allowed: " + ", ".join(repr(r) for r in STORAGE_REDUNDANCY if r != "Standard_LRS")
+            )
+        return dead_letters
+
     @field_validator("key_rotation")
     @classmethod
     def _rotations_name_instances(cls, rotation: KeyRotationConfig, info: ValidationInfo) -> KeyRotationConfig:
@@ -207,13 +242,20 @@ class StackConfig(ConfigModel):
             "monitoring": {
                 "workspaceName": _local_name("log-acs-", stack, rules.WORKSPACE_NAME, 63, "[^a-z0-9-]"),
                 "logRetentionDays": tier.log_retention_days,
+                "publicIngestion": tier.public_ingestion,
+                "publicQuery": tier.public_query,
             },
             "protection": {"lock": tier.lock},
             "keyVault": {
                 "name": _global_name("kv-acs-", stack, data, 24, "-"),
                 "purgeProtection": tier.purge_protection,
             },
-            "deadLetterStorage": {"accountName": _global_name("stacsdl", stack, data, 24, "")},
+            "deadLetterStorage": {
+                "accountName": _global_name("stacsdl", stack, data, 24, ""),
+                "redundancy": tier.dead_letter_redundancy,
+                "blobSoftDeleteDays": tier.dead_letter_soft_delete_days,
+                "containerSoftDeleteDays": tier.dead_letter_soft_delete_days,
+            },
         }
         for section, defaults in section_defaults.items():
             given = data.get(section, {})

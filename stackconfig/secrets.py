@@ -23,6 +23,29 @@ SubnetId = Annotated[
     ),
 ]
 
+# The Key Vault zone of Azure's public cloud, by id: Private Link names vaults in it.
+KEY_VAULT_PRIVATE_DNS_ZONE = "privatelink.vaultcore.azure.net"
+PrivateDnsZoneId = Annotated[
+    str,
+    matching(
+        re.compile(
+            r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/"
+            + re.escape(KEY_VAULT_PRIVATE_DNS_ZONE)
+            + "$",
+            re.I,
+        ),
+        f"the id of a private DNS zone named {KEY_VAULT_PRIVATE_DNS_ZONE}: "
+        f"/subscriptions/.../providers/Microsoft.Network/privateDnsZones/{KEY_VAULT_PRIVATE_DNS_ZONE}",
+    ),
+]
+
+
+class PrivateEndpointConfig(ConfigModel):
+    """A private endpoint for the vault in an existing subnet, its name registered in an existing zone."""
+
+    subnet_id: SubnetId  # in a virtual network in the stack's region (azure-native:location)
+    private_dns_zone_id: PrivateDnsZoneId
+
 
 class PrincipalConfig(ConfigModel):
     principal_id: Guid
@@ -37,6 +60,8 @@ class KeyVaultConfig(ConfigModel):
     # Empty: public network access is disabled. Otherwise the firewall denies all but these.
     allowed_ip_ranges: Annotated[list[IpRange], unique_by("the range")] = []
     allowed_subnet_ids: Annotated[list[SubnetId], unique_by("the subnet")] = []
+    # Reached privately from a virtual network; public network access stays as the lists above say.
+    private_endpoint: PrivateEndpointConfig | None = None
     # Applications that read the ACS connection strings: "Key Vault Secrets User" on this vault only.
     secrets_users: Annotated[list[PrincipalConfig], unique_by("the principal", lambda p: p.principal_id)] = []
 

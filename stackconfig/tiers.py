@@ -14,11 +14,37 @@ class TierDefaults:
     log_retention_days: int  # Log Analytics retention
     purge_protection: bool  # Key Vault purge protection: irreversible, so dev may leave it off
     protect_phone_numbers: bool  # keep bought numbers through a delete or a destroy
+    # Log Analytics: diagnostic settings reach the workspace over Microsoft's network either way;
+    # these close what comes from public networks (agents, APIs; queries from the portal).
+    public_ingestion: str
+    public_query: str
+    # The dead-letter storage account: its replication, and how long deleted blobs and containers
+    # can be restored.
+    dead_letter_redundancy: str
+    dead_letter_soft_delete_days: int
 
 
 TIERS: dict[str, TierDefaults] = {
-    "dev": TierDefaults(lock="None", log_retention_days=30, purge_protection=False, protect_phone_numbers=False),
+    "dev": TierDefaults(
+        lock="None",
+        log_retention_days=30,
+        purge_protection=False,
+        protect_phone_numbers=False,
+        public_ingestion="Enabled",
+        public_query="Enabled",
+        dead_letter_redundancy="Standard_LRS",
+        dead_letter_soft_delete_days=7,
+    ),
     "prod": TierDefaults(
-        lock="CanNotDelete", log_retention_days=365, purge_protection=True, protect_phone_numbers=True
+        lock="CanNotDelete",
+        log_retention_days=365,
+        purge_protection=True,
+        protect_phone_numbers=True,
+        public_ingestion="Disabled",
+        # Querying with public access disabled needs an Azure Monitor Private Link Scope: without
+        # one, operators could not read the logs from the portal. A stack that has one says so.
+        public_query="Enabled",
+        dead_letter_redundancy="Standard_ZRS",
+        dead_letter_soft_delete_days=30,
     ),
 }

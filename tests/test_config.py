@@ -798,3 +798,94 @@ class TestMisspelledKeys:
                 "pulumi:tags": "{}",
             }
         )
+
+
+NETWORK = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-net/providers/Microsoft.Network"
+SUBNET = f"{NETWORK}/virtualNetworks/vnet-hub/subnets/private-endpoints"
+VAULT_ZONE = f"{NETWORK}/privateDnsZones/privatelink.vaultcore.azure.net"
+
+
+class TestHardening:
+    """Dead-letter storage, workspace network access and the vault's private endpoint (issue 13)."""
+
+    @pytest.mark.parametrize(
+        ("tier", "redundancy", "days", "ingestion", "query"),
+        [("dev", "Standard_LRS", 7, "Enabled", "Enabled"), ("prod", "Standard_ZRS", 30, "Disabled", "Enabled")],
+    )
+    def test_tier_defaults(self, tier, redundancy, days, ingestion, query):
+        config = validate(minimal_config(tier))
+        dead_letters = config.dead_letter_storage
+        assert dead_letters.redundancy == redundancy
+        assert dead_letters.blob_soft_delete_days == dead_letters.container_soft_delete_days == days
+        assert (config.monitoring.public_ingestion, config.monitoring.public_query) == (ingestion, query)
+        assert config.key_vault.private_endpoint is None
+
+    def test_given_values_are_kept(self):
+        config = validate(
+            with_changes(
+                minimal_config("prod"),
+                deadLetterStorage={
+                    "redundancy": "Standard_GZRS",
+                    "blobSoftDeleteDays": 1,
+                    "containerSoftDeleteDays": 365,
+                },
+                monitoring={"publicIngestion": "Enabled", "publicQuery": "Disabled"},
+                keyVault={"privateEndpoint": {"subnetId": SUBNET, "privateDnsZoneId": VAULT_ZONE}},
+            )
+        )
+        assert config.dead_letter_storage.redundancy == "Standard_GZRS"
+        assert (
+            config.dead_letter_storage.blob_soft_delete_days,
+            config.dead_letter_storage.container_soft_delete_days,
+        ) == (1, 365)
+        assert (config.monitoring.public_ingestion, config.monitoring.public_query) == ("Enabled", "Disabled")
+        assert config.key_vault.private_endpoint.subnet_id == SUBNET
+        assert config.key_vault.private_endpoint.private_dns_zone_id == VAULT_ZONE
+
+    def test_dev_may_choose_zone_redundancy(self):
+        assert validate(with_changes(minimal_config("dev"), deadLetterStorage={"redundancy": "Standard_ZRS"}))
+
+    def test_an_unknown_redundancy_names_the_allowed_skus(self):
+        message = only_problem(with_changes(minimal_config(), deadLetterStorage={"redundancy": "ZRS"}))
+        assert message.startswith("acs-platform:deadLetterStorage.redundancy: 'ZRS' is not allowed; allowed: ")
+        assert "'Standard_ZRS'" in message and "'Standard_GZRS'" in message
+
+    def test_prod_refuses_locally_redundant_dead_letters(self):
+        message = only_problem(with_changes(minimal_config("prod"), deadLetterStorage={"redundancy": "Standard_LRS"}))
+        assert message.startswith("acs-platform:deadLetterStorage: redundancy: 'Standard_LRS' is not allowed in prod")
+        assert "'Standard_ZRS'" in message.split("allowed: ")[1]
+
+    @pytest.mark.parametrize("key", ["blobSoftDeleteDays", "containerSoftDeleteDays"])
+    @pytest.mark.parametrize("days", [0, 366])
+    def test_soft_delete_days_are_1_to_365(self, key, days):
+        message = only_problem(with_changes(minimal_config(), deadLetterStorage={key: days}))
+        assert message == f"acs-platform:deadLetterStorage.{key}: {days} must be 1 to 365 days"
+
+    @pytest.mark.parametrize("key", ["publicIngestion", "publicQuery"])
+    @pytest.mark.parametrize("value", ["disabled", "Off", False])
+    def test_public_access_is_enabled_or_disabled(self, key, value):
+        message = only_problem(with_changes(minimal_config(), monitoring={key: value}))
+        assert message == f"acs-platform:monitoring.{key}: {value!r} is not allowed; allowed: 'Enabled' or 'Disabled'"
+
+    def test_a_private_endpoint_needs_a_subnet_id(self):
+        endpoint = {"subnetId": "/subscriptions/x/subnets/a", "privateDnsZoneId": VAULT_ZONE}
+        message = only_problem(with_changes(minimal_config(), keyVault={"privateEndpoint": endpoint}))
+        assert message.startswith(
+            "acs-platform:keyVault.privateEndpoint.subnetId: '/subscriptions/x/subnets/a' must be a subnet id"
+        )
+
+    def test_a_private_endpoint_needs_the_vault_zone(self):
+        blob_zone = f"{NETWORK}/privateDnsZones/privatelink.blob.core.windows.net"
+        endpoint = {"subnetId": SUBNET, "privateDnsZoneId": blob_zone}
+        message = only_problem(with_changes(minimal_config(), keyVault={"privateEndpoint": endpoint}))
+        assert message.startswith("acs-platform:keyVault.privateEndpoint.privateDnsZoneId: ")
+        assert "must be the id of a private DNS zone named privatelink.vaultcore.azure.net" in message
+
+    def test_a_private_endpoint_needs_both_ids(self):
+        message = only_problem(with_changes(minimal_config(), keyVault={"privateEndpoint": {"subnetId": SUBNET}}))
+        assert message == "acs-platform:keyVault.privateEndpoint.privateDnsZoneId: is required"
+
+    def test_a_misspelled_private_endpoint_key_is_unknown(self):
+        endpoint = {"subnetId": SUBNET, "privateDnsZoneId": VAULT_ZONE, "dnsZoneId": VAULT_ZONE}
+        message = only_problem(with_changes(minimal_config(), keyVault={"privateEndpoint": endpoint}))
+        assert message.startswith("acs-platform:keyVault.privateEndpoint.dnsZoneId: unknown key")

@@ -14,6 +14,7 @@ from tests.stacks import (
     ROLE_ASSIGNMENT,
     STORAGE_ACCOUNT,
     SYSTEM_TOPIC,
+    WORKSPACE,
     minimal_config,
     one,
     plan_config,
@@ -21,6 +22,7 @@ from tests.stacks import (
     with_changes,
 )
 
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 RESOURCES = "/subscriptions/6f1c2a52-4f0e-4b8e-9d0a-5d3f2c1b7a10/resourceGroups/rg-apps/providers"
 QUEUE = f"{RESOURCES}/Microsoft.ServiceBus/namespaces/sb-apps/queues/sms"
 TOPIC = f"{RESOURCES}/Microsoft.ServiceBus/namespaces/sb-apps/topics/calls"
@@ -175,6 +177,53 @@ def test_the_dead_letter_account_takes_no_keys_no_public_blobs_and_old_tls(plan)
     assert one(plan, BLOB_CONTAINER).inputs["publicAccess"] == "None"
 
 
+def test_the_dead_letter_account_denies_every_network_but_trusted_azure_services(plan):
+    # Event Grid writes dead letters with the topic's system-assigned identity, as a trusted service.
+    rules = one(plan, STORAGE_ACCOUNT).inputs["networkRuleSet"]
+    assert rules == {"bypass": "AzureServices", "defaultAction": "Deny"}
+
+
+def test_prod_dead_letters_are_zone_redundant_and_soft_deleted_for_30_days(plan):
+    account = one(plan, STORAGE_ACCOUNT)
+    assert account.inputs["sku"] == {"name": "Standard_ZRS"}
+    blobs = one(plan, BLOB_SERVICE)
+    assert blobs.inputs["blobServicesName"] == "default"
+    assert blobs.inputs["deleteRetentionPolicy"] == {"enabled": True, "days": 30}
+    assert blobs.inputs["containerDeleteRetentionPolicy"] == {"enabled": True, "days": 30}
+    assert sources(blobs, "accountName") == [account.urn]
+
+
+DEAD_LETTERING = {"subscriptions": [SUBSCRIPTIONS[2]]}
+
+
+def test_dev_dead_letters_are_locally_redundant_and_soft_deleted_for_7_days(tmp_path):
+    plan = plan_config(tmp_path, minimal_config("dev", events=DEAD_LETTERING))
+    assert one(plan, STORAGE_ACCOUNT).inputs["sku"] == {"name": "Standard_LRS"}
+    blobs = one(plan, BLOB_SERVICE).inputs
+    assert blobs["deleteRetentionPolicy"]["days"] == blobs["containerDeleteRetentionPolicy"]["days"] == 7
+    assert one(plan, STORAGE_ACCOUNT).inputs["networkRuleSet"]["defaultAction"] == "Deny"
+
+
+def test_redundancy_and_soft_delete_days_come_from_config(tmp_path):
+    config = with_changes(
+        minimal_config("prod", events=DEAD_LETTERING),
+        deadLetterStorage={"redundancy": "Standard_GZRS", "blobSoftDeleteDays": 90, "containerSoftDeleteDays": 14},
+    )
+    plan = plan_config(tmp_path, config)
+    assert one(plan, STORAGE_ACCOUNT).inputs["sku"] == {"name": "Standard_GZRS"}
+    blobs = one(plan, BLOB_SERVICE).inputs
+    assert (blobs["deleteRetentionPolicy"]["days"], blobs["containerDeleteRetentionPolicy"]["days"]) == (90, 14)
+
+
+def test_the_dead_letter_blob_service_sends_its_logs_to_the_workspace(plan):
+    account = one(plan, STORAGE_ACCOUNT)
+    [setting] = [s for s in plan.of_type(DIAGNOSTIC_SETTING) if sources(s, "resourceUri") == [account.urn]]
+    assert setting.inputs["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    # Storage services name their metrics `Transaction`: they have no `AllMetrics` category.
+    assert setting.inputs["metrics"] == [{"category": "Transaction", "enabled": True}]
+    assert sources(setting, "workspaceId") == [one(plan, WORKSPACE).urn]
+
+
 def grants(plan) -> dict[str, str]:
     """Role assignment name -> what it is scoped to (a URN, or the scope id when known)."""
     topic = one(plan, SYSTEM_TOPIC)
@@ -253,6 +302,7 @@ def test_no_dead_lettering_no_storage_account(tmp_path):
     config = minimal_config(events={"subscriptions": [{**SUBSCRIPTIONS[2], "deadLetter": False}]})
     plan = plan_config(tmp_path, config)
     assert plan.of_type(STORAGE_ACCOUNT) == [] and plan.of_type(BLOB_CONTAINER) == []
+    assert plan.of_type(BLOB_SERVICE) == []
 
 
 def test_no_events_configured_no_topic(tmp_path):

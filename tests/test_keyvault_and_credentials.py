@@ -24,6 +24,12 @@ from tests.stacks import (
     with_changes,
 )
 
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+PRIVATE_DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+NETWORK = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-net/providers/Microsoft.Network"
+SUBNET = f"{NETWORK}/virtualNetworks/vnet-hub/subnets/private-endpoints"
+VAULT_ZONE = f"{NETWORK}/privateDnsZones/privatelink.vaultcore.azure.net"
+
 
 def vault_properties(plan) -> dict:
     return one(plan, VAULT).inputs["properties"]
@@ -60,6 +66,31 @@ def test_a_firewall_opens_the_vault_to_the_listed_ranges_and_subnets_only(tmp_pa
         "virtualNetworkRules": [{"id": subnet}],
     }
     assert properties["softDeleteRetentionInDays"] == 30
+
+
+def test_a_private_endpoint_connects_the_vault_and_registers_it_in_the_zone(tmp_path):
+    config = with_changes(
+        minimal_config("prod"), keyVault={"privateEndpoint": {"subnetId": SUBNET, "privateDnsZoneId": VAULT_ZONE}}
+    )
+    plan = plan_config(tmp_path, config)
+    vault, endpoint, group = one(plan, VAULT), one(plan, PRIVATE_ENDPOINT), one(plan, PRIVATE_DNS_ZONE_GROUP)
+    vault_name = vault.inputs["vaultName"]
+    assert endpoint.inputs["privateEndpointName"] == f"pe-{vault_name}"
+    assert endpoint.inputs["location"] == "westeurope"
+    assert endpoint.inputs["subnet"]["id"] == SUBNET  # the SDK adds its defaults beside the id
+    [connection] = endpoint.inputs["privateLinkServiceConnections"]
+    assert connection["groupIds"] == ["vault"]
+    assert sources(endpoint, "privateLinkServiceConnections") == [vault.urn]
+    assert group.inputs["privateDnsZoneConfigs"] == [{"name": "vaultcore", "privateDnsZoneId": VAULT_ZONE}]
+    assert sources(group, "privateEndpointName") == [endpoint.urn]
+    assert endpoint.parent == group.parent == vault.parent
+    # Reached privately, closed publicly: the private endpoint is not a public network.
+    assert vault_properties(plan)["publicNetworkAccess"] == "Disabled"
+
+
+def test_no_private_endpoint_unless_configured(prod_plan, dev_plan):
+    for plan in (prod_plan, dev_plan):
+        assert plan.of_type(PRIVATE_ENDPOINT) == [] and plan.of_type(PRIVATE_DNS_ZONE_GROUP) == []
 
 
 def test_the_vault_name_is_unique_per_stack_and_tenant_and_within_the_rules(tmp_path):

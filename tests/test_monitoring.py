@@ -42,3 +42,32 @@ def test_every_acs_resource_sends_all_logs_and_metrics_to_the_workspace(prod_pla
 def test_the_workspace_carries_the_standard_tags(dev_plan):
     tags = one(dev_plan, WORKSPACE).inputs["tags"]
     assert tags["environment"] == "dev" and tags["managed-by"] == "acs-platform"
+
+
+def test_the_workspace_takes_entra_id_only(dev_plan, prod_plan):
+    for plan in (dev_plan, prod_plan):
+        assert one(plan, WORKSPACE).inputs["features"] == {"disableLocalAuth": True}
+
+
+def test_prod_closes_public_ingestion_and_keeps_queries_from_the_portal(prod_plan):
+    # Diagnostic settings are not public ingestion: they reach the workspace over Microsoft's network.
+    workspace = one(prod_plan, WORKSPACE).inputs
+    assert workspace["publicNetworkAccessForIngestion"] == "Disabled"
+    assert workspace["publicNetworkAccessForQuery"] == "Enabled"
+
+
+def test_dev_leaves_ingestion_and_queries_public(dev_plan):
+    workspace = one(dev_plan, WORKSPACE).inputs
+    assert (workspace["publicNetworkAccessForIngestion"], workspace["publicNetworkAccessForQuery"]) == (
+        "Enabled",
+        "Enabled",
+    )
+
+
+def test_public_access_comes_from_config(tmp_path):
+    config = with_changes(minimal_config("dev"), monitoring={"publicIngestion": "Disabled", "publicQuery": "Disabled"})
+    workspace = one(plan_config(tmp_path, config), WORKSPACE).inputs
+    assert (workspace["publicNetworkAccessForIngestion"], workspace["publicNetworkAccessForQuery"]) == (
+        "Disabled",
+        "Disabled",
+    )

@@ -77,7 +77,8 @@ def verdicts():
         ("acs-public-network-access", "network-perimeter", []),
         ("acs-public-network-access", "network-disabled", ["'Disabled'; allowed: Enabled, SecuredByPerimeter"]),
         ("acs-diagnostic-logs", "compliant", []),
-        ("acs-diagnostic-logs", "some-logs-only", ["no diagnostic setting sends allLogs"]),
+        # The audit group satisfies the built-in assigned with its default categoryGroup: audit.
+        ("acs-diagnostic-logs", "some-logs-only", []),
         ("acs-diagnostic-logs", "logs-disabled", ["no diagnostic setting sends allLogs"]),
         ("acs-diagnostic-logs", "untagged", ["no diagnostic setting sends allLogs"]),
         ("acs-delete-lock", "compliant", []),
