@@ -6,7 +6,7 @@ from stackconfig.azure_rules import PUBLIC_NETWORK_ACCESS
 
 from .diagnostics import DIAGNOSTIC_GROUPS, unlogged
 from .resource_types import ACS, DIAGNOSTIC_SETTING, LOCK
-from .support import UNKNOWN, known, label, of_type, resource_rule, stack_rule, targeting
+from .support import UNKNOWN, known, label, of_type, off, resource_rule, stack_rule, targeting
 
 SECURITY_BASELINE = (
     "https://learn.microsoft.com/security/benchmark/azure/baselines/azure-communication-services-security-baseline"
@@ -25,8 +25,7 @@ LOGS_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/an
     builtin="fc264132-db9c-4302-bb7d-3994c36461fe",
 )
 def local_auth_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    disabled = known(args.props, "disableLocalAuth")
-    if disabled is not True and disabled is not UNKNOWN:
+    if off(args.props, True, "disableLocalAuth") is not None:
         report(f"{label(args)}: local authentication is enabled; keys and connection strings work.")
 
 

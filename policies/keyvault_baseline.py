@@ -12,7 +12,7 @@ from stackconfig.azure_rules import SOFT_DELETE_RETENTION_DAYS
 
 from .diagnostics import unlogged
 from .resource_types import DIAGNOSTIC_SETTING, KEY_VAULT, KEY_VAULT_SECRET
-from .support import UNKNOWN, known, label, number, out_of_range, resource_rule, shown, stack_rule
+from .support import UNKNOWN, known, label, number, off, out_of_range, resource_rule, shown, stack_rule
 
 RBAC_DOC = "https://learn.microsoft.com/azure/key-vault/general/rbac-guide"
 SOFT_DELETE_DOC = "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview"
@@ -34,10 +34,8 @@ SECRETS_DOC = "https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-
     builtin="12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5",
 )
 def rbac_authorization(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    rbac = known(args.props, "properties", "enableRbacAuthorization")
-    if rbac is not True and rbac is not UNKNOWN:
-        # Azure's default when the input is absent is false: the access policy model.
-        setting = "not set" if rbac is None else f"{rbac!r}"
+    # Azure's default when the input is absent is false: the access policy model.
+    if (setting := off(args.props, True, "properties", "enableRbacAuthorization")) is not None:
         report(f"{label(args)}: uses the access policy permission model; enableRbacAuthorization is {setting}.")
 
 
@@ -77,8 +75,7 @@ def soft_delete(args: ResourceValidationArgs, report: ReportViolation) -> None:
     builtin="0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",
 )
 def purge_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    purge = known(args.props, "properties", "enablePurgeProtection")
-    if purge is not True and purge is not UNKNOWN:
+    if off(args.props, True, "properties", "enablePurgeProtection") is not None:
         report(f"{label(args)}: purge protection is not enabled; a deleted vault can be purged at once.")
 
 

@@ -8,7 +8,7 @@ public ingestion closes it to agents and APIs elsewhere, not to the platform's o
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity
 
 from .resource_types import WORKSPACE
-from .support import UNKNOWN, known, label, resource_rule
+from .support import UNKNOWN, known, label, off, resource_rule
 
 LOCAL_AUTH_DOC = "https://learn.microsoft.com/azure/azure-monitor/logs/azure-ad-authentication-logs"
 NETWORK_DOC = "https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security"
@@ -27,9 +27,7 @@ NETWORK_ACCESS = ["Enabled", "Disabled"]
     builtin="e15effd4-2278-4c65-a0da-4d6f6d1890e2",
 )
 def local_auth_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    disabled = known(args.props, "features", "disableLocalAuth")
-    if disabled is not True and disabled is not UNKNOWN:
-        setting = "not set" if disabled is None else repr(disabled)
+    if (setting := off(args.props, True, "features", "disableLocalAuth")) is not None:
         report(f"{label(args)}: the workspace keys work; features.disableLocalAuth is {setting}.")
 
 

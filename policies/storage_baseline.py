@@ -20,7 +20,7 @@ from pulumi_policy import (
 
 from .diagnostics import enables_logs
 from .resource_types import BLOB_CONTAINER, BLOB_SERVICE, DIAGNOSTIC_SETTING, STORAGE_ACCOUNT
-from .support import UNKNOWN, known, label, number, of_type, resource_rule, shown, sourced_from, stack_rule
+from .support import UNKNOWN, known, label, number, of_type, off, resource_rule, shown, sourced_from, stack_rule
 
 NETWORK_DOC = "https://learn.microsoft.com/azure/storage/common/storage-network-security"
 TRANSFER_DOC = "https://learn.microsoft.com/azure/storage/common/storage-require-secure-transfer"
@@ -94,9 +94,8 @@ def secure_transfer(args: ResourceValidationArgs, report: ReportViolation) -> No
     builtin="8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54",
 )
 def shared_key_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    allowed = known(args.props, "allowSharedKeyAccess")
-    if allowed is not False and allowed is not UNKNOWN:
-        setting = "not set (Azure allows it)" if allowed is None else repr(allowed)
+    # Not set, Azure allows shared keys.
+    if (setting := off(args.props, False, "allowSharedKeyAccess")) is not None:
         report(f"{label(args)}: account keys authorize requests; allowSharedKeyAccess is {setting}.")
 
 
@@ -110,9 +109,7 @@ def shared_key_access(args: ResourceValidationArgs, report: ReportViolation) -> 
     builtin="4fa4b6c0-31ca-4c0d-b10d-24b96f62a751",
 )
 def public_blob_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    allowed = known(args.props, "allowBlobPublicAccess")
-    if allowed is not False and allowed is not UNKNOWN:
-        setting = "not set" if allowed is None else repr(allowed)
+    if (setting := off(args.props, False, "allowBlobPublicAccess")) is not None:
         report(f"{label(args)}: containers may be made public; allowBlobPublicAccess is {setting}.")
 
 

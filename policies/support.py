@@ -48,6 +48,15 @@ def known(props: Mapping[str, Any], *path: str) -> Any:
     return value
 
 
+def off(props: Mapping[str, Any], expected: bool, *path: str) -> str | None:
+    """How a boolean setting at `path` reads when it is known and not `expected`: "not set" or its
+    value; None when it is as expected, or not known yet (a preview judges only what it knows)."""
+    value = known(props, *path)
+    if value is expected or value is UNKNOWN:
+        return None
+    return "not set" if value is None else repr(value)
+
+
 def azure_policy(definition_id: str) -> PolicyComplianceFramework:
     """The Azure Policy built-in that the rule agrees with."""
     return PolicyComplianceFramework(
