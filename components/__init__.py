@@ -1,11 +1,39 @@
-"""Pulumi components of the ACS platform: one module each, each with a typed args dataclass.
+"""Pulumi components of the ACS platform: `AcsInstance` (acs_instance.py) owns everything of one
+instance, `SharedInfrastructure` (shared.py) what the instances of a stack share; the other modules
+build one concern each for them.
 
-Here are the helpers they share: two for names, one for secure config values."""
+Here are the helpers they share: two for names, one for secure config values, one for settings."""
+
+import re
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi.output import UNKNOWN
+from pydantic import BaseModel, ValidationError
 
+from stackconfig.errors import describe
 from stackconfig.secure import SECRET_PLACEHOLDER
+
+Settings = TypeVar("Settings", bound=BaseModel)
+
+
+def validated(model: type[Settings], value: Any, key: str, component: str) -> Settings:
+    """`value` as the config model `model`: as it is when the program validated the whole stack
+    already, else (a program in another language gave a dictionary) checked by the config's own
+    rules, each error naming the component and its input. Numbers cross languages as floats, so
+    types are not strict."""
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value, strict=False)
+    except ValidationError as error:
+        # The config names a key `acs-platform:<path>`; here it is the component's input `<key>.<path>`,
+        # in the schema's camelCase whatever the language's SDK sent.
+        problems = [
+            re.sub(r"_([a-z])", lambda m: m[1].upper(), f"{key}." + describe(e, model, frozenset()).split(":", 1)[1])
+            for e in error.errors()
+        ]
+        raise pulumi.RunError(f"{component} has invalid inputs:\n" + "\n".join(f"  - {p}" for p in problems)) from None
 
 
 def name_after(resource: pulumi.Resource, name: str) -> pulumi.Output[str]:

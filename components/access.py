@@ -1,7 +1,6 @@
-"""Role assignments on ACS resources, by built-in role name or role definition id."""
+"""Role assignments, by role definition GUID, named so the same grant always has the same name."""
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -23,11 +22,6 @@ class RoleAssignmentArgs:
     description: str
 
 
-@dataclass(frozen=True)
-class AccessArgs:
-    assignments: Sequence[RoleAssignmentArgs]
-
-
 def assignment_name(assignment: RoleAssignmentArgs) -> str:
     key = f"{assignment.scope_key}/{assignment.principal_key.lower()}/{assignment.role_definition_guid}"
     return str(uuid.uuid5(ASSIGNMENT_NAMESPACE, key))
@@ -40,26 +34,18 @@ def role_definition_id(scope_id: str, role_definition_guid: str) -> str:
     return f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role_definition_guid}"
 
 
-class Access(pulumi.ComponentResource):
-    assignments: dict[str, authorization.RoleAssignment]
-
-    def __init__(self, name: str, args: AccessArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("acs-platform:components:Access", name, None, opts)
-
-        self.assignments = {}
-        for assignment in args.assignments:
-            guid = assignment_name(assignment)
-            self.assignments[guid] = authorization.RoleAssignment(
-                f"{name}-{assignment.scope_key}-{guid}",
-                role_assignment_name=guid,
-                scope=assignment.scope_id,
-                principal_id=assignment.principal_id,
-                principal_type=assignment.principal_type,
-                role_definition_id=pulumi.Output.from_input(assignment.scope_id).apply(
-                    lambda scope, role=assignment.role_definition_guid: role_definition_id(scope, role)
-                ),
-                description=assignment.description,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-
-        self.register_outputs({"assignmentIds": {key: a.id for key, a in self.assignments.items()}})
+def role_assignment(name: str, assignment: RoleAssignmentArgs, parent: pulumi.Resource) -> authorization.RoleAssignment:
+    """The assignment, as the child `<name>-<scope key>-<its GUID>` of `parent`."""
+    guid = assignment_name(assignment)
+    return authorization.RoleAssignment(
+        f"{name}-{assignment.scope_key}-{guid}",
+        role_assignment_name=guid,
+        scope=assignment.scope_id,
+        principal_id=assignment.principal_id,
+        principal_type=assignment.principal_type,
+        role_definition_id=pulumi.Output.from_input(assignment.scope_id).apply(
+            lambda scope, role=assignment.role_definition_guid: role_definition_id(scope, role)
+        ),
+        description=assignment.description,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

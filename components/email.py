@@ -18,9 +18,9 @@ import pulumi_azure_native as azure_native
 import pulumi_azure_native.communication as communication
 import pulumi_azure_native.dns as dns
 
-from emaildomains.link import LinkedDomains, LinkedDomainsArgs
-from emaildomains.verification import RECORD_TYPES as VERIFIABLE_RECORD_TYPES
-from emaildomains.verification import DomainVerification, DomainVerificationArgs
+from providers.emaildomains.link import LinkedDomains, LinkedDomainsArgs
+from providers.emaildomains.verification import RECORD_TYPES as VERIFIABLE_RECORD_TYPES
+from providers.emaildomains.verification import DomainVerification, DomainVerificationArgs
 from stackconfig.email import DomainConfig, SmtpUsernameConfig
 
 from . import dashed_name, name_after

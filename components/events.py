@@ -1,5 +1,5 @@
-"""ACS events through Event Grid: a system topic per instance, its subscriptions, and a
-dead-letter container for what cannot be delivered.
+"""ACS events through Event Grid: the system topic of an instance and its subscriptions, which send
+what cannot be delivered to the stack's dead-letter container.
 
 Identities do the work, not keys: each topic has a system-assigned identity that writes dead
 letters and, where the destination supports it, delivers events, with a role on that one
@@ -13,51 +13,36 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.eventgrid as eventgrid
-import pulumi_azure_native.storage as storage
 
 from stackconfig import roles
 from stackconfig.events import AdvancedFilterConfig, DestinationConfig, SubscriptionConfig
 
 from . import name_after, secret_input
-from .access import Access, AccessArgs, RoleAssignmentArgs, assignment_name
+from .access import RoleAssignmentArgs, role_assignment
+from .dead_letters import DEAD_LETTER_CONTAINER
 
 ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
-DEAD_LETTER_CONTAINER = "deadletters"
 IDENTITY = eventgrid.EventSubscriptionIdentityArgs(type="SystemAssigned")
 
 
 @dataclass(frozen=True)
-class DeadLetters:
-    account: storage.StorageAccount
-    container: storage.BlobContainer
-    blob_service: storage.BlobServiceProperties
-    blob_service_id: pulumi.Output[str]  # what its diagnostic setting watches
+class DeadLetterTarget:
+    """Where the stack keeps dead letters: the storage account and its container."""
 
-
-@dataclass(frozen=True)
-class DeadLetterStorageArgs:
-    account_name: str
-    redundancy: str  # the SKU: Standard_LRS, Standard_ZRS, Standard_GZRS, ...
-    blob_soft_delete_days: int
-    container_soft_delete_days: int
-
-
-@dataclass(frozen=True)
-class InstanceEventsArgs:
-    instance: str
-    service_id: pulumi.Input[str]
-    subscriptions: Sequence[SubscriptionConfig]
-    # Webhook URLs are secure config: each is a Pulumi secret all the way to its `endpointUrl`.
-    secret_webhook_urls: bool = False
+    account_id: pulumi.Input[str]
+    container_id: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
 class EventsArgs:
+    instance: str
+    service_id: pulumi.Input[str]
     resource_group_name: pulumi.Input[str]
-    location: str  # of the dead-letter storage account; system topics of ACS are global
-    dead_letter_storage: DeadLetterStorageArgs
-    instances: Sequence[InstanceEventsArgs]
+    subscriptions: Sequence[SubscriptionConfig]
+    dead_letters: DeadLetterTarget | None  # None: the stack keeps no dead letters
     tags: Mapping[str, str]
+    # Webhook URLs are secure config: each is a Pulumi secret all the way to its `endpointUrl`.
+    secret_webhook_urls: bool = False
 
 
 def _advanced_filter(config: AdvancedFilterConfig):
@@ -101,14 +86,16 @@ class _Grant:
     description: str
 
 
-def _grants_needed(instance: str, subscription: SubscriptionConfig, dead_letters: DeadLetters | None) -> list[_Grant]:
+def _grants_needed(
+    instance: str, subscription: SubscriptionConfig, dead_letters: DeadLetterTarget | None
+) -> list[_Grant]:
     """The roles the topic's identity needs for one subscription, each on one resource only."""
     needed = []
     if subscription.dead_letter and dead_letters is not None:
         needed.append(
             _Grant(
                 f"{instance}-deadletters",
-                dead_letters.container.id,
+                dead_letters.container_id,
                 roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
                 f"{topic_name(instance)} writes its dead letters, granted by acs-platform",
             )
@@ -177,99 +164,44 @@ def topic_name(instance: str) -> str:
 
 
 class Events(pulumi.ComponentResource):
-    dead_letters: DeadLetters | None
-    topics: dict[str, eventgrid.SystemTopic]
+    """The system topic of one ACS instance, its subscriptions and the roles its identity needs."""
+
+    topic: eventgrid.SystemTopic
     subscriptions: dict[str, eventgrid.SystemTopicEventSubscription]
 
     def __init__(self, name: str, args: EventsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:Events", name, None, opts)
 
-        needs_dead_letters = any(s.dead_letter for i in args.instances for s in i.subscriptions)
-        dead_letters = self._dead_letters(name, args) if needs_dead_letters else None
-
-        self.dead_letters = dead_letters
-        self.topics, self.subscriptions = {}, {}
-        for instance in args.instances:
-            topic = eventgrid.SystemTopic(
-                f"{name}-{instance.instance}",
-                system_topic_name=topic_name(instance.instance),
-                resource_group_name=args.resource_group_name,
-                location="global",  # ACS is global, so is its topic: see the README on residency
-                source=instance.service_id,
-                topic_type=ACS_TOPIC_TYPE,
-                identity=eventgrid.IdentityInfoArgs(type="SystemAssigned"),
-                tags=dict(args.tags),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.topics[instance.instance] = topic
-            needed = {
-                subscription.name: _grants_needed(instance.instance, subscription, dead_letters)
-                for subscription in instance.subscriptions
-            }
-            assignments = self._grants(name, instance.instance, topic, [g for gs in needed.values() for g in gs])
-            for subscription in instance.subscriptions:
-                self.subscriptions[f"{instance.instance}/{subscription.name}"] = self._subscription(
-                    name,
-                    instance,
-                    topic,
-                    subscription,
-                    dead_letters,
-                    args.resource_group_name,
-                    [assignments[grant.scope_key, grant.role] for grant in needed[subscription.name]],
-                )
-
-        self.register_outputs({"topicIds": {key: topic.id for key, topic in self.topics.items()}})
-
-    def _dead_letters(self, name: str, args: EventsArgs) -> DeadLetters:
-        settings = args.dead_letter_storage
-        account = storage.StorageAccount(
-            f"{name}-deadletters",
-            account_name=settings.account_name,
+        self.topic = eventgrid.SystemTopic(
+            f"{name}-topic",
+            system_topic_name=topic_name(args.instance),
             resource_group_name=args.resource_group_name,
-            location=args.location,
-            kind="StorageV2",
-            sku=storage.SkuArgs(name=settings.redundancy),
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            allow_blob_public_access=False,
-            # Only identities write here: no account key can be used, or leaked.
-            allow_shared_key_access=False,
-            # Closed to every network. Event Grid writes dead letters with the topic's system-assigned
-            # identity as a trusted Azure service, which `AzureServices` lets through the firewall.
-            network_rule_set=storage.NetworkRuleSetArgs(default_action="Deny", bypass="AzureServices"),
+            location="global",  # ACS is global, so is its topic: see the README on residency
+            source=args.service_id,
+            topic_type=ACS_TOPIC_TYPE,
+            identity=eventgrid.IdentityInfoArgs(type="SystemAssigned"),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        account_name = name_after(account, settings.account_name)
-        # Soft delete: a dead letter or the container deleted by mistake can be restored for a while.
-        blob_service = storage.BlobServiceProperties(
-            f"{name}-deadletters-blobs",
-            account_name=account_name,
-            resource_group_name=args.resource_group_name,
-            blob_services_name="default",
-            delete_retention_policy=storage.DeleteRetentionPolicyArgs(
-                enabled=True, days=settings.blob_soft_delete_days
-            ),
-            container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(
-                enabled=True, days=settings.container_soft_delete_days
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        container = storage.BlobContainer(
-            f"{name}-deadletters-container",
-            account_name=account_name,
-            resource_group_name=args.resource_group_name,
-            container_name=DEAD_LETTER_CONTAINER,
-            public_access="None",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # The blob service's id is the account's and a fixed suffix: computed from the account, so a
-        # diagnostic setting on it is known, in every preview, to watch this account's blobs.
-        blob_service_id = account.id.apply(lambda account_id: f"{account_id}/blobServices/default")
-        return DeadLetters(account, container, blob_service, blob_service_id)
+        needed = {
+            subscription.name: _grants_needed(args.instance, subscription, args.dead_letters)
+            for subscription in args.subscriptions
+        }
+        assignments = self._grants(name, args.instance, [g for gs in needed.values() for g in gs])
+        self.subscriptions = {
+            subscription.name: self._subscription(
+                name,
+                args,
+                subscription,
+                [assignments[grant.scope_key, grant.role] for grant in needed[subscription.name]],
+            )
+            for subscription in args.subscriptions
+        }
+
+        self.register_outputs({"topicId": self.topic.id})
 
     def _grants(
-        self, name: str, instance: str, topic: eventgrid.SystemTopic, needed: Sequence[_Grant]
+        self, name: str, instance: str, needed: Sequence[_Grant]
     ) -> dict[tuple[str, str], authorization.RoleAssignment]:
         """Each role the topic's identity needs, declared once for the topic, by (scope key, role).
 
@@ -281,52 +213,46 @@ class Events(pulumi.ComponentResource):
             unique.setdefault((grant.scope_key, grant.role), grant)
         if not unique:
             return {}
-        principal = topic.identity.apply(lambda identity: identity.principal_id if identity else None)
-        assignments = {
-            key: RoleAssignmentArgs(
-                scope_key=grant.scope_key,
-                scope_id=grant.scope,
-                principal_id=principal,
-                principal_key=topic_name(instance),
-                principal_type="ServicePrincipal",
-                role_definition_guid=grant.role,
-                description=grant.description,
+        principal = self.topic.identity.apply(lambda identity: identity.principal_id if identity else None)
+        return {
+            key: role_assignment(
+                f"{name}-access",
+                RoleAssignmentArgs(
+                    scope_key=grant.scope_key,
+                    scope_id=grant.scope,
+                    principal_id=principal,
+                    principal_key=topic_name(instance),
+                    principal_type="ServicePrincipal",
+                    role_definition_guid=grant.role,
+                    description=grant.description,
+                ),
+                parent=self,
             )
             for key, grant in unique.items()
         }
-        access = Access(
-            f"{name}-{instance}-access",
-            AccessArgs(assignments=list(assignments.values())),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return {key: access.assignments[assignment_name(args)] for key, args in assignments.items()}
 
     def _subscription(
         self,
         name: str,
-        instance_args: InstanceEventsArgs,
-        topic: eventgrid.SystemTopic,
+        args: EventsArgs,
         subscription: SubscriptionConfig,
-        dead_letters: DeadLetters | None,
-        resource_group_name: pulumi.Input[str],
         grants: Sequence[authorization.RoleAssignment],
     ) -> eventgrid.SystemTopicEventSubscription:
-        instance = instance_args.instance
         dead_letter = None
-        if subscription.dead_letter and dead_letters is not None:
+        if subscription.dead_letter and args.dead_letters is not None:
             dead_letter = eventgrid.DeadLetterWithResourceIdentityArgs(
                 identity=IDENTITY,
                 dead_letter_destination=eventgrid.StorageBlobDeadLetterDestinationArgs(
                     endpoint_type="StorageBlob",
-                    resource_id=dead_letters.account.id,
+                    resource_id=args.dead_letters.account_id,
                     blob_container_name=DEAD_LETTER_CONTAINER,
                 ),
             )
         return eventgrid.SystemTopicEventSubscription(
-            f"{name}-{instance}-{subscription.name}",
+            f"{name}-{subscription.name}",
             event_subscription_name=subscription.name,
-            system_topic_name=name_after(topic, topic_name(instance)),
-            resource_group_name=resource_group_name,
+            system_topic_name=name_after(self.topic, topic_name(args.instance)),
+            resource_group_name=args.resource_group_name,
             filter=eventgrid.EventSubscriptionFilterArgs(
                 included_event_types=list(subscription.event_types),
                 subject_begins_with=subscription.subject_begins_with,
@@ -340,7 +266,7 @@ class Events(pulumi.ComponentResource):
             ),
             dead_letter_with_resource_identity=dead_letter,
             expiration_time_utc=subscription.expires_on.isoformat() if subscription.expires_on else None,
-            **_delivery(subscription.destination, instance_args.secret_webhook_urls),
+            **_delivery(subscription.destination, args.secret_webhook_urls),
             # Event Grid checks the identity's access when the subscription is created. Roles reach
             # it a few minutes after assignment; creating the subscription after them at least
             # keeps it from being created before they exist.

@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 
-from numberpools.pool import PhoneNumberPool, PhoneNumberPoolArgs
+from providers.numberpools.pool import PhoneNumberPool, PhoneNumberPoolArgs
 from stackconfig.phone_numbers import PoolConfig
 
 

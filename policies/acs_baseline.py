@@ -2,10 +2,9 @@
 
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
-from stackconfig.azure_rules import PUBLIC_NETWORK_ACCESS
-
 from .diagnostics import DIAGNOSTIC_GROUPS, unlogged
 from .resource_types import ACS, DIAGNOSTIC_SETTING, LOCK
+from .shared_facts import PUBLIC_NETWORK_ACCESS
 from .support import UNKNOWN, known, label, of_type, off, resource_rule, stack_rule, targeting
 
 SECURITY_BASELINE = (

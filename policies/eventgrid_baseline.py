@@ -12,10 +12,9 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
-from stackconfig.azure_rules import EVENT_TIME_TO_LIVE_MINUTES, MAX_DELIVERY_ATTEMPTS
-
 from .diagnostics import DIAGNOSTIC_GROUPS, unlogged
 from .resource_types import DIAGNOSTIC_SETTING, SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION
+from .shared_facts import EVENT_TIME_TO_LIVE_MINUTES, MAX_DELIVERY_ATTEMPTS
 from .support import UNKNOWN, known, label, out_of_range, resource_rule, shown, stack_rule
 
 WEBHOOK_DOC = "https://learn.microsoft.com/azure/event-grid/webhook-event-delivery"

@@ -8,10 +8,9 @@ pack through protobuf as floats: 90 arrives as 90.0.
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
-from stackconfig.azure_rules import SOFT_DELETE_RETENTION_DAYS
-
 from .diagnostics import unlogged
 from .resource_types import DIAGNOSTIC_SETTING, KEY_VAULT, KEY_VAULT_SECRET
+from .shared_facts import SOFT_DELETE_RETENTION_DAYS
 from .support import UNKNOWN, known, label, number, off, out_of_range, resource_rule, shown, stack_rule
 
 RBAC_DOC = "https://learn.microsoft.com/azure/key-vault/general/rbac-guide"

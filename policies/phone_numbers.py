@@ -3,8 +3,8 @@
 Availability comes from a dated table in the repository (data/phone-number-availability.yaml),
 or, in the online mode (`online: true`, where credentials exist), from Azure itself:
 `list_available_offerings` on the pool's ACS endpoint, which answers for the subscription's own
-billing country. A pool whose endpoint a preview cannot know yet (a new ACS resource), or an
-answer that does not come, is judged by the table.
+billing country (the client and who it signs in as: offerings_client.py). A pool whose endpoint a
+preview cannot know yet (a new ACS resource), or an answer that does not come, is judged by the table.
 The documented limits are on requests, per tenant: one purchase at a time and five searches a
 week. Each pool is one search when it is created or grows, so a stack may declare at most as
 many pools as the searches the tenant has left this week (`maxPools`, 5 by default).
@@ -17,10 +17,9 @@ from pathlib import Path
 import yaml
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
-from numberpools.client import default_client
-from stackconfig.azure_rules import CAPABILITIES, COUNTRY_CODE
-
+from .offerings_client import default_client
 from .resource_types import PHONE_NUMBER_POOL
+from .shared_facts import CAPABILITIES, COUNTRY_CODE
 from .support import UNKNOWN, known, of_type, resource_rule, stack_rule
 
 TABLE = Path(__file__).resolve().parent / "data" / "phone-number-availability.yaml"
@@ -68,9 +67,17 @@ def table() -> tuple[str, list[Offering]]:
     return str(document["as_of"]), offerings
 
 
-def offered_online(endpoint: str, country: str, number_type: str, assignment: str, client_factory=default_client):
-    """The (sms, calling) capabilities Azure offers for these numbers to this subscription."""
-    with client_factory(endpoint, None) as client:
+def offered_online(
+    endpoint: str,
+    country: str,
+    number_type: str,
+    assignment: str,
+    client_factory=default_client,
+    connection_string_env: str | None = None,
+):
+    """The (sms, calling) capabilities Azure offers for these numbers to this subscription.
+    `client_factory(endpoint, connection_string_env)` opens the client for a `with` block."""
+    with client_factory(endpoint, connection_string_env) as client:
         offerings = client.list_available_offerings(country, phone_number_type=number_type, assignment_type=assignment)
         return [(o.available_capabilities.sms, o.available_capabilities.calling) for o in offerings]
 
@@ -80,8 +87,11 @@ def _online_verdict(args: ResourceValidationArgs, country: str, number_type: str
     endpoint, assignment = known(args.props, "endpoint"), known(args.props, "assignmentType") or "application"
     if not args.get_config()["online"] or not isinstance(endpoint, str):
         return None
+    env = known(args.props, "connectionStringEnv")
     try:
-        offered = offered_online(endpoint, country, number_type, assignment)
+        offered = offered_online(
+            endpoint, country, number_type, assignment, connection_string_env=env if isinstance(env, str) else None
+        )
     except Exception:  # noqa: BLE001  offline, unauthorised, throttled: the table still judges
         return None
     return online_verdict(args.name, f"{assignment} {number_type} numbers in {country}", sms, calling, offered)

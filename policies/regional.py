@@ -2,10 +2,9 @@
 
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
-from stackconfig.azure_rules import DATA_LOCATIONS
-
 from .email_links import domain_links
 from .resource_types import ACS, ACS_TOPIC_TYPE, EMAIL_DOMAIN, EMAIL_SERVICE, LINKED_DOMAINS, SYSTEM_TOPIC
+from .shared_facts import DATA_LOCATIONS
 from .support import UNKNOWN, known, label, of_type, resource_rule, sourced_from, stack_rule
 
 DATA_RESIDENCY_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/privacy"

@@ -2,8 +2,6 @@
 
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs, Severity
 
-from stackconfig.fields import STANDARD_TAGS
-
 from .resource_types import (
     ACS,
     EMAIL_SERVICE,
@@ -14,6 +12,7 @@ from .resource_types import (
     USER_ASSIGNED_IDENTITY,
     WORKSPACE,
 )
+from .shared_facts import STANDARD_TAGS
 from .support import UNKNOWN, known, resource_rule
 
 # Types that take tags, whether or not the program sent any: a missing `tags` input is a finding.

@@ -18,13 +18,13 @@ from pathlib import Path
 from stackconfig import ConfigError
 
 from . import render
-from .analyzer import PACK_DIR, CheckResult, PolicyPackError, analyze
+from .analyzer import PACK_DIR, Analysis, CheckResult, PackProcess, PolicyPackError
 from .policy_config import PolicyConfigError, load_policy_config
 from .report import render_json, render_text
 from .report_markdown import render_markdown
 from .report_sarif import SarifLocationError, artifact_uri, render_sarif, repository_root
 from .runner import plan_stack
-from .stacks import Project, StackFileError, check_stack_name, load_project, load_stack_settings
+from .stacks import Project, StackFileError, StackSettings, check_stack_name, load_project, load_stack_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -123,13 +123,31 @@ def check_command_line(args: argparse.Namespace) -> None:
         raise UsageError(f"--policy-config {policy_config}: is a folder, not a file")
 
 
-def _check(project: Project, args: argparse.Namespace) -> tuple[CheckResult, str]:
-    plan = plan_stack(project, args.stack)  # first: an unknown stack is the error to report
-    stack_file, repo_root = project.stack_file(args.stack), _repo_root(project, args)
-    if "sarif" in {args.format, *(f for f, _ in args.report)}:
-        artifact_uri(stack_file, repo_root)  # a stack file SARIF cannot locate fails before the analysis
+def _check(
+    project: Project, args: argparse.Namespace, settings: StackSettings, pack: PackProcess
+) -> tuple[CheckResult, str]:
+    """The plan of the stack, judged by the pack (already starting) as the program registers each
+    resource. Errors are reported in the order of the steps: the program's first (an unknown stack,
+    a configuration error), then a stack file SARIF cannot locate, then the policy config, then the pack."""
     config_path = args.policy_config or POLICY_CONFIG_DIR / f"{args.stack}.json"
-    result = analyze(plan, load_policy_config(config_path), config_path)
+    config_error: PolicyConfigError | None = None
+    analysis: Analysis | None = None
+    try:
+        analysis = Analysis(pack, load_policy_config(config_path), config_path)
+    except PolicyConfigError as exc:
+        config_error = exc  # reported after the plan, as any problem of the policy config
+    try:
+        plan = plan_stack(project, args.stack, settings, on_resource=analysis.submit if analysis else None)
+        stack_file, repo_root = project.stack_file(args.stack), _repo_root(project, args)
+        if "sarif" in {args.format, *(f for f, _ in args.report)}:
+            artifact_uri(stack_file, repo_root)  # a stack file SARIF cannot locate fails before the analysis
+        if config_error is not None:
+            raise config_error
+        assert analysis is not None
+        result = analysis.finish(plan)
+    finally:
+        if analysis is not None:
+            analysis.close()
     renderers = {
         "text": render_text,
         "json": render_json,
@@ -144,15 +162,18 @@ def _check(project: Project, args: argparse.Namespace) -> tuple[CheckResult, str
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     code = EXIT_OK
+    pack: PackProcess | None = None
     try:
         check_command_line(args)
         project = load_project(args.project_dir.resolve(), args.stacks_dir)
-        load_stack_settings(project, args.stack)  # a stack file that cannot be read, before any work
+        settings = load_stack_settings(project, args.stack)  # a stack file that cannot be read, before any work
         if args.command == "check":
-            result, text = _check(project, args)
+            # Started now, the pack's interpreter and imports overlap the plan; ended on every path.
+            pack = PackProcess(PACK_DIR, project.name, args.stack)
+            result, text = _check(project, args, settings, pack)
             code = EXIT_FAILED if result.mandatory else EXIT_OK
         else:
-            plan = plan_stack(project, args.stack)
+            plan = plan_stack(project, args.stack, settings)
             text = render.render_json(plan) if args.format == "json" else render.render_tree(plan)
     except (UsageError, StackFileError, ConfigError, PolicyConfigError, SarifLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -160,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyPackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if pack is not None:
+            pack.close()
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:

@@ -1,6 +1,7 @@
 """Pulumi mocks that answer as a first `pulumi preview` would, and record every registration."""
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from pulumi.runtime import mocks, rpc
@@ -49,14 +50,17 @@ class RecordingMonitor(mocks.MockMonitor):
                 qualified = f"{parent_type}${type_}"
         return f"urn:pulumi:{get_stack()}::{get_project()}::{qualified}::{name}"
 
-    def __init__(self, mocks_: mocks.Mocks):
+    def __init__(self, mocks_: mocks.Mocks, on_register: Callable[[str, Any], None] | None = None):
         super().__init__(mocks_)
         self.registrations: list[tuple[str, Any]] = []  # (urn, RegisterResourceRequest)
         self.outputs: dict[str, Any] = {}  # urn -> registered outputs, as sent
+        self.on_register = on_register  # called with each (urn, request), as it comes
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
         self.registrations.append((response.urn, request))
+        if self.on_register is not None:
+            self.on_register(response.urn, request)
         return response
 
     def RegisterResourceOutputs(self, request):

@@ -11,25 +11,17 @@ from pathlib import Path
 
 import yaml
 
-# Where an ACS resource keeps its data at rest. Fixed at creation: changing it means a new resource.
-DATA_LOCATIONS: tuple[str, ...] = (
-    "Africa",
-    "Asia Pacific",
-    "Australia",
-    "Brazil",
-    "Canada",
-    "Europe",
-    "France",
-    "Germany",
-    "India",
-    "Japan",
-    "Korea",
-    "Norway",
-    "Switzerland",
-    "UAE",
-    "UK",
-    "United States",
-    "usgov",
+# The facts the policy pack judges by as well live in the pack's folder, which is published alone
+# (policies/shared_facts.py says why); re-exported here, so `rules.DATA_LOCATIONS` and the like stay
+# where the configuration and the providers look for them.
+from policies.shared_facts import (  # noqa: F401
+    CAPABILITIES,
+    COUNTRY_CODE,
+    DATA_LOCATIONS,
+    EVENT_TIME_TO_LIVE_MINUTES,
+    MAX_DELIVERY_ATTEMPTS,
+    PUBLIC_NETWORK_ACCESS,
+    SOFT_DELETE_RETENTION_DAYS,
 )
 
 # ACS names are global (<name>.communication.azure.com): letters, digits, '-' and '_', 1 to 63.
@@ -79,7 +71,6 @@ USER_ASSIGNED_IDENTITY_ID_RULE = (
     "/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>"
 )
 
-PUBLIC_NETWORK_ACCESS: tuple[str, ...] = ("Enabled", "Disabled", "SecuredByPerimeter")
 PRINCIPAL_TYPES: tuple[str, ...] = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
 LOCK_LEVELS: tuple[str, ...] = ("CanNotDelete", "None")
 
@@ -94,7 +85,6 @@ TAG_VALUE_MAX = 256
 # Key Vault: 3 to 24 letters, digits and single hyphens, starting with a letter, not ending with '-'.
 KEY_VAULT_NAME = re.compile(r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 KEY_VAULT_NAME_RULE = "3 to 24 letters, digits and single hyphens, starting with a letter and not ending with '-'"
-SOFT_DELETE_RETENTION_DAYS = (7, 90)
 
 # Storage account: 3 to 24 lower-case letters and digits, globally unique.
 STORAGE_ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
@@ -112,8 +102,6 @@ ARM_ID_RULE = "an Azure resource id: /subscriptions/<guid>/resourceGroups/<group
 # Event Grid event subscription names: 3 to 64 letters, digits and hyphens.
 EVENT_SUBSCRIPTION_NAME = re.compile(r"^[A-Za-z0-9-]{3,64}$")
 EVENT_SUBSCRIPTION_NAME_RULE = "3 to 64 letters, digits and hyphens"
-MAX_DELIVERY_ATTEMPTS = (1, 30)
-EVENT_TIME_TO_LIVE_MINUTES = (1, 1440)
 DELIVERY_SCHEMAS: tuple[str, ...] = ("EventGridSchema", "CloudEventSchemaV1_0")
 
 # The events ACS publishes to Event Grid (azure-eventgrid's SystemEventNames, Microsoft.Communication.*).
@@ -195,10 +183,8 @@ SUPPRESSION_LIST_NAME = re.compile(r"^[A-Za-z0-9-]{1,63}$")
 VERIFICATION_TIMEOUT_MINUTES = (1, 180)
 
 # Phone numbers: ISO 3166 alpha-2 countries, the number types and capabilities ACS sells.
-COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 NUMBER_TYPES: tuple[str, ...] = ("geographic", "tollFree", "mobile")
 ASSIGNMENT_TYPES: tuple[str, ...] = ("application", "person")
-CAPABILITIES: tuple[str, ...] = ("none", "inbound", "outbound", "inbound+outbound")
 # The area code a number search narrows to, as the ACS phone numbers API lists them (national, without
 # the trunk prefix 0): 3 digits in the US and Canada, 1 digit for France's geographic regions, up to 5
 # in the UK and Germany.

@@ -9,6 +9,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+# Set from their own keys (acs-platform:environment, owner, costCenter) on every resource; shared with the
+# policy pack's required-tags, so it lives in the pack's folder (see policies/shared_facts.py).
+from policies.shared_facts import STANDARD_TAGS
+
 from . import azure_rules as rules
 from .roles import role_definition_guid
 
@@ -101,10 +105,6 @@ def _tag_value(value: str) -> str:
 def _role(value: str) -> str:
     role_definition_guid(value)  # raises ValueError naming what is accepted
     return value
-
-
-# Set from their own keys (acs-platform:environment, owner, costCenter) on every resource.
-STANDARD_TAGS = ("environment", "owner", "cost-center", "managed-by")
 
 
 def _tags(tags: dict[str, str]) -> dict[str, str]:

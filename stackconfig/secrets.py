@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
-from keyrotation.schedule import RotationSchedule
+from stackconfig.rotation import RotationSchedule
 
 from . import azure_rules as rules
 from .fields import Bool, ConfigModel, Guid, between, from_go_time, matching, unique_by

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from azure.core.credentials import AccessToken
 
-from acs_arm import acs_client
+from providers.arm import acs_client
 from tests.fake_arm import FakeArm, make_certificate
 from tests.fake_clock import FakeClock
 from tests.stacks import plan_committed

@@ -17,7 +17,7 @@ import yaml
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientAssertionCredential, ClientSecretCredential, DefaultAzureCredential
 
-from azure_credential import GITHUB_AUDIENCE, CredentialSettingsError, provider_credential
+from providers.credential import GITHUB_AUDIENCE, CredentialSettingsError, provider_credential
 from tests.https_fake import Answer, HttpsFake
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"

@@ -2,11 +2,11 @@
 
 from types import SimpleNamespace
 
-from acs_arm import RETRY_METHODS as KEY_METHODS
-from acs_arm import acs_client
-from bounded_retry import IDEMPOTENT, RETRY_AFTER_MAX, BoundedRetryPolicy
-from numberpools.client import RETRY_METHODS as NUMBER_METHODS
-from numberpools.client import phone_numbers_client
+from providers.arm import RETRY_METHODS as KEY_METHODS
+from providers.arm import acs_client
+from providers.numberpools.client import RETRY_METHODS as NUMBER_METHODS
+from providers.numberpools.client import phone_numbers_client
+from providers.retry import IDEMPOTENT, RETRY_AFTER_MAX, BoundedRetryPolicy
 
 
 def waits(policy: BoundedRetryPolicy, header: str):

@@ -16,15 +16,15 @@ PROD_POLICY = str(REPO / "policies" / "config" / "prod.json")
 FAULTS = {
     "data-location-outside": (
         ["--stacks-dir", str(REPO / "tests" / "stacks")],
-        [("mandatory", "acs-data-location-allowed", "communication-acs-contoso-fault-jp")],
+        [("mandatory", "acs-data-location-allowed", "acs-contoso-fault-jp-acs")],
     ),
     "prod-local-auth": (
         ["--stacks-dir", str(REPO / "tests" / "stacks")],
-        [("mandatory", "acs-local-auth-disabled", "communication-acs-contoso-fault-eu")],
+        [("mandatory", "acs-local-auth-disabled", "acs-contoso-fault-eu-acs")],
     ),
     "phone-not-sold": (
         ["--stacks-dir", str(REPO / "tests" / "stacks")],
-        [("mandatory", "phone-number-availability", "numbers-acs-contoso-fault-uk-london")],
+        [("mandatory", "phone-number-availability", "acs-contoso-fault-uk-numbers-london")],
     ),
     "email-geography": (
         ["--project-dir", str(FIXTURES)],
@@ -61,8 +61,8 @@ def test_the_committed_dev_stack_passes_with_its_relaxations_as_advice(capsys):
     code, out, _ = check(capsys, "dev")
     assert code == 0
     assert as_triples(json.loads(out)) == [
-        ("advisory", "acs-local-auth-disabled", "communication-acs-contoso-dev-eu"),
-        ("advisory", "keyvault-purge-protection", "keyvault-vault"),
+        ("advisory", "acs-local-auth-disabled", "acs-contoso-dev-eu-acs"),
+        ("advisory", "keyvault-purge-protection", "shared-keyvault-vault"),
     ]
 
 

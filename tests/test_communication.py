@@ -109,7 +109,15 @@ def test_a_data_location_change_is_planned_as_a_replacement_that_protect_refuses
 
 
 def test_child_names_derive_from_the_component_and_are_parented_to_it(prod_plan):
-    component = one(prod_plan, "acs-platform:components:Communication")
-    for resource in [*prod_plan.of_type(ACS), one(prod_plan, RESOURCE_GROUP)]:
-        assert resource.parent == component.urn
-        assert resource.name.startswith(f"{component.name}-")
+    shared = one(prod_plan, "acs-platform:index:SharedInfrastructure")
+    group = one(prod_plan, RESOURCE_GROUP)
+    assert group.parent == shared.urn and group.name.startswith(f"{shared.name}-")
+    instances = prod_plan.of_type("acs-platform:index:AcsInstance")
+    assert sorted(i.name for i in instances) == sorted(
+        r.inputs["communicationServiceName"] for r in prod_plan.of_type(ACS)
+    )
+    for instance in instances:
+        [service] = [r for r in prod_plan.of_type(ACS) if r.parent == instance.urn]
+        assert service.name == f"{instance.name}-acs"
+        children = [r for r in prod_plan.resources if r.parent == instance.urn]
+        assert all(r.name.startswith(f"{instance.name}-") for r in children)

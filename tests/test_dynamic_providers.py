@@ -6,10 +6,10 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from emaildomains.link import LinkedDomainsProvider
-from emaildomains.verification import DomainVerificationProvider
-from keyrotation.resource import AcsKeyRotationProvider
-from numberpools.pool import PhoneNumberPoolProvider
+from providers.emaildomains.link import LinkedDomainsProvider
+from providers.emaildomains.verification import DomainVerificationProvider
+from providers.keyrotation.resource import AcsKeyRotationProvider
+from providers.numberpools.pool import PhoneNumberPoolProvider
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ import pytest
 from azure.core.rest import HttpRequest
 from google.protobuf import json_format
 
-from emaildomains import DomainId, EmailDomainError, parse_domain_id
-from emaildomains.link import LinkedDomains, LinkedDomainsArgs, LinkedDomainsProvider
-from emaildomains.verification import DomainVerification, DomainVerificationArgs, DomainVerificationProvider
 from preflight.runner import record_preview
+from providers.emaildomains import DomainId, EmailDomainError, parse_domain_id
+from providers.emaildomains.link import LinkedDomains, LinkedDomainsArgs, LinkedDomainsProvider
+from providers.emaildomains.verification import DomainVerification, DomainVerificationArgs, DomainVerificationProvider
 from tests.fake_arm import FakeArm
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"

@@ -272,7 +272,7 @@ def test_one_dead_letter_grant_for_the_topic_that_every_dead_lettering_subscript
 
 def test_the_grants_belong_to_the_topic_not_to_a_subscription(plan):
     for assignment in plan.of_type(ROLE_ASSIGNMENT):
-        assert assignment.parent.endswith("::events-acs-test-eu-access")
+        assert assignment.parent.endswith("::acs-test-eu-events")
 
 
 def assignment_urn(plan, name: str) -> str:

@@ -9,12 +9,12 @@ import pulumi
 import pytest
 from google.protobuf import json_format
 
-from acs_arm import parse_resource_id
-from bounded_retry import RETRY_TOTAL
-from keyrotation.keys import KeyRotationError
-from keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs, AcsKeyRotationProvider
-from keyrotation.schedule import RotationSchedule
 from preflight.runner import record_preview
+from providers.arm import parse_resource_id
+from providers.keyrotation.keys import KeyRotationError
+from providers.keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs, AcsKeyRotationProvider
+from providers.retry import RETRY_TOTAL
+from stackconfig.rotation import RotationSchedule
 from tests.fake_arm import FakeArm
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from components.access import RoleAssignmentArgs, assignment_name
-from keyrotation.schedule import RotationSchedule
 from preflight.render import render_json, render_tree
 from stackconfig.roles import KEY_VAULT_SECRETS_USER
+from stackconfig.rotation import RotationSchedule
 from tests.stacks import (
     ACS,
     DIAGNOSTIC_SETTING,

@@ -13,10 +13,10 @@ from azure.communication.phonenumbers import PhoneNumberCapabilities
 from google.protobuf import json_format
 from pulumi.runtime import rpc
 
-from bounded_retry import RETRY_TOTAL
-from numberpools import PhoneNumberPool, PhoneNumberPoolArgs, PhoneNumberPoolError, PhoneNumberPoolProvider
-from numberpools.client import open_client, phone_numbers_client
 from preflight.runner import record_preview
+from providers.numberpools import PhoneNumberPool, PhoneNumberPoolArgs, PhoneNumberPoolError, PhoneNumberPoolProvider
+from providers.numberpools.client import open_client, phone_numbers_client
+from providers.retry import RETRY_TOTAL
 from tests.fake_phone_numbers import API_VERSION, FakePhoneNumbers, new_access_key
 from tests.rest_spec import PHONE_NUMBERS_SPEC
 

@@ -13,9 +13,9 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool, connection_string_env
-from numberpools.client import open_client
 from policies.phone_numbers import offered_online, online_verdict
 from policies.resource_types import PHONE_NUMBER_POOL
+from providers.numberpools.client import open_client
 from stackconfig.phone_numbers import PoolConfig
 from tests.fake_phone_numbers import FakePhoneNumbers
 from tests.policy_harness import fixture, judge, violations_of

@@ -31,7 +31,10 @@ EXEMPT = {
     "Key Vault; its inputs hold no credential (no-plain-secret-inputs) and tests/test_keyrotation.py judges it.",
 }
 # Component resources group real ones: they are not deployed themselves.
-EXEMPT_PREFIXES = {"acs-platform:components:": "a component resource: its children are judged, it deploys nothing."}
+EXEMPT_PREFIXES = {
+    "acs-platform:components:": "a component resource: its children are judged, it deploys nothing.",
+    "acs-platform:index:": "a component of the package: its children are judged, it deploys nothing.",
+}
 
 
 def covered_types() -> set[str]:

@@ -50,15 +50,15 @@ class TestTree:
         assert out.startswith("Plan of stack 'dev' (acs-platform), offline")
         for resource in plan_committed("dev").resources:
             assert f"+ {resource.type}  {resource.name}" in out
-        assert re.search(r"CommunicationService  communication-acs-contoso-dev-eu  \[protected\]", out)
+        assert re.search(r"CommunicationService  acs-contoso-dev-eu-acs  \[protected\]", out)
         for setting in (
             "dataLocation: Europe",
             "location: global",
             "disableLocalAuth: false",
             "identity.type: SystemAssigned",
             "retentionInDays: 30",
-            "resourceUri: from communication-acs-contoso-dev-eu",
-            "workspaceId: from monitoring-workspace",
+            "resourceUri: from acs-contoso-dev-eu-acs",
+            "workspaceId: from shared-workspace",
         ):
             assert setting in out
         plan = plan_committed("dev")
@@ -71,8 +71,8 @@ class TestTree:
     def test_children_are_drawn_under_their_parents(self, capsys):
         _, out, _ = run(capsys, "plan", "--stack", "prod")
         lines = out.splitlines()
-        component = next(i for i, line in enumerate(lines) if "acs-platform:components:Protection" in line)
-        lock = next(i for i, line in enumerate(lines) if "ManagementLockByScope  protection-resource-group" in line)
+        component = next(i for i, line in enumerate(lines) if "acs-platform:index:SharedInfrastructure" in line)
+        lock = next(i for i, line in enumerate(lines) if "ManagementLockByScope  shared-rg-lock" in line)
         assert lock > component
         assert lines[lock].index("+") > lines[component].index("+")
 
@@ -102,13 +102,10 @@ class TestJson:
 
     def test_urns_are_the_engines(self, prod):
         by_name = {r["name"]: r["urn"] for r in prod["resources"]}
-        assert (
-            by_name["communication"]
-            == "urn:pulumi:prod::acs-platform::acs-platform:components:Communication::communication"
-        )
-        assert by_name["communication-rg"] == (
-            "urn:pulumi:prod::acs-platform::acs-platform:components:Communication"
-            "$azure-native:resources:ResourceGroup::communication-rg"
+        assert by_name["shared"] == "urn:pulumi:prod::acs-platform::acs-platform:index:SharedInfrastructure::shared"
+        assert by_name["shared-rg"] == (
+            "urn:pulumi:prod::acs-platform::acs-platform:index:SharedInfrastructure"
+            "$azure-native:resources:ResourceGroup::shared-rg"
         )
 
     def test_inputs_are_camel_case_as_the_provider_receives_them(self, prod):

@@ -231,7 +231,7 @@ class TestSarif:
 
     def test_a_policy_without_config_keys_points_at_the_instance_of_what_it_judged(self, two_instances):
         stack_file, result = two_instances
-        [diagnostics] = [r for r in result.plan.resources if r.name == "monitoring-acs-test-two"]
+        [diagnostics] = [r for r in result.plan.resources if r.name == "acs-test-two-diagnostics"]
         [local_auth] = [v for v in result.violations if v.policy == "acs-local-auth-disabled"]
         # No config key sets a diagnostic setting; its resourceUri names the instance it is about.
         moved = replace(local_auth, policy="acs-diagnostic-logs", urn=diagnostics.urn, resource_name=diagnostics.name)

@@ -239,8 +239,8 @@ def check_acs(root: Path, stack: str) -> dict:
     return document
 
 
-DATA_LOCATION = ("acs-data-location-allowed", "communication-acs-test-eu")
-LOCAL_AUTH = ("acs-local-auth-disabled", "communication-acs-test-eu")
+DATA_LOCATION = ("acs-data-location-allowed", "acs-test-eu-acs")
+LOCAL_AUTH = ("acs-local-auth-disabled", "acs-test-eu-acs")
 
 
 @pytest.fixture(scope="module")
@@ -292,7 +292,7 @@ class TestFingerprints:
 
     def test_another_resource_or_another_policy_is_another_fingerprint(self, verdicts):
         found = fingerprints(verdicts["two"])
-        assert set(found) == {DATA_LOCATION, LOCAL_AUTH, (DATA_LOCATION[0], "communication-acs-test-us")}
+        assert set(found) == {DATA_LOCATION, LOCAL_AUTH, (DATA_LOCATION[0], "acs-test-us-acs")}
         assert len(set(found.values())) == 3
         # The finding that stayed in the file keeps its fingerprint next to the new ones.
         assert found[DATA_LOCATION] == fingerprints(verdicts["before"])[DATA_LOCATION]

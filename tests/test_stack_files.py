@@ -255,7 +255,7 @@ def test_a_good_command_line_still_plans(stacks):
 
 def test_keyrotation_refuses_a_bad_stack_name_and_an_unreadable_stack_file(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "keyrotation", "status", "--stack", "dev!"],
+        [sys.executable, "-m", "preflight.keys", "status", "--stack", "dev!"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """The scheduled workflows' contracts: the daily key rotation (.github/workflows/rotate-keys.yml) and the
 daily drift check (.github/workflows/drift.yml). Each runs on every stack, calls what the README
-documents (`python -m keyrotation due`, `python -m gitops.drift`), signs in only where it must, and
+documents (`python -m preflight.keys due`, `python -m gitops.drift`), signs in only where it must, and
 its shell steps, run here with bash and fake `pulumi` and `gh` commands, do what they say.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitops.drift import MARKER
-from keyrotation.__main__ import due
+from preflight.keys import due
 from preflight.stacks import load_project
 from tests.test_workflow_deploy import (
     BACKEND_URL,
@@ -83,9 +83,9 @@ DUE, ROTATION = ROTATE["jobs"]["due"], ROTATE["jobs"]["rotate"]
 def test_due_asks_every_stack_offline_without_signing_in():
     assert DUE["permissions"] == {"contents": "read"}
     assert not signs_in(DUE)
-    loop = script(DUE, "keyrotation due")
+    loop = script(DUE, "preflight.keys due")
     assert "for file in Pulumi.*.yaml" in loop  # every stack file, as the Makefile's STACKS
-    assert '.venv/bin/python -m keyrotation due --stack "$stack"' in loop
+    assert '.venv/bin/python -m preflight.keys due --stack "$stack"' in loop
     assert ROTATE["jobs"]["due"]["outputs"]["stacks"] == "${{ steps.due.outputs.stacks }}"
 
 
@@ -101,7 +101,7 @@ def test_rotate_runs_in_the_rotation_environment_of_each_stack_that_keeps_keys()
 
 def test_rotate_targets_what_due_lists_with_the_policy_pack():
     due_step = script(ROTATION, "--format github")
-    assert '.venv/bin/python -m keyrotation due --stack "$STACK" --format github >> "$GITHUB_OUTPUT"' in due_step
+    assert '.venv/bin/python -m preflight.keys due --stack "$STACK" --format github >> "$GITHUB_OUTPUT"' in due_step
     step = next(s for s in ROTATION["steps"] if "pulumi up" in s.get("run", ""))
     assert step["env"]["TARGETS"].startswith("${{ steps.due.outputs.targets }}")
     for flag in ('--stack "$STACK"', "--yes", '"${targets[@]}"', "--policy-pack policies"):
@@ -113,7 +113,7 @@ def test_the_due_step_lists_the_stacks_that_keep_keys(workdir, fakes):  # noqa: 
     project = load_project(REPO)
     keeping_keys = sorted(s for s in committed_stacks() if due(project, s, date.today()).rotate)
     assert keeping_keys == ["dev"]  # prod is Entra ID only: nothing to rotate, no sign-in
-    result = run_step(script(DUE, "keyrotation due"), workdir, {}, fakes)
+    result = run_step(script(DUE, "preflight.keys due"), workdir, {}, fakes)
     assert result.returncode == 0, result.stderr
     assert (workdir / "output.txt").read_text() == f"stacks={json.dumps(keeping_keys)}\n"
     summary = (workdir / "summary.md").read_text()
@@ -123,17 +123,17 @@ def test_the_due_step_lists_the_stacks_that_keep_keys(workdir, fakes):  # noqa: 
 
 def test_the_due_step_fails_on_a_broken_stack_file_instead_of_skipping_it(workdir, fakes):  # noqa: F811
     (workdir / "Pulumi.broken.yaml").write_text("config: {}\n")
-    result = run_step(script(DUE, "keyrotation due"), workdir, {}, fakes)
+    result = run_step(script(DUE, "preflight.keys due"), workdir, {}, fakes)
     assert result.returncode != 0
     assert not (workdir / "output.txt").exists() or "stacks=" not in (workdir / "output.txt").read_text()
 
 
 def test_the_rotation_step_targets_each_urn_as_one_argument(workdir, fakes):  # noqa: F811
     targets = (
-        "urn:pulumi:dev::acs-platform::acs-platform:components:Credentials"
-        "$pulumi-python:dynamic/keyrotation:AcsKeyRotation::credentials-acs-contoso-dev-eu-keys\n"
-        "urn:pulumi:dev::acs-platform::acs-platform:components:Credentials"
-        "$azure-native:keyvault:Secret::credentials-acs-contoso-dev-eu"
+        "urn:pulumi:dev::acs-platform::acs-platform:index:AcsInstance"
+        "$pulumi-python:dynamic/keyrotation:AcsKeyRotation::acs-contoso-dev-eu-keys\n"
+        "urn:pulumi:dev::acs-platform::acs-platform:index:AcsInstance"
+        "$azure-native:keyvault:Secret::acs-contoso-dev-eu-connection-string"
     )
     step = next(s for s in ROTATION["steps"] if "pulumi up" in s.get("run", ""))
     result = run_step(step["run"], workdir, {"STACK": "dev", "TARGETS": targets}, fakes)

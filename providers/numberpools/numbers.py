@@ -20,9 +20,9 @@ from typing import Any, NoReturn
 from azure.communication.phonenumbers import PhoneNumberCapabilities, PhoneNumbersClient
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-from acs_arm import reason
-from bounded_retry import SYSTEM_CLOCK, Clock
-from numberpools.client import LRO_POLLING_INTERVAL, LRO_TIMEOUT, BoundedPolling, PhoneNumberPoolError
+from providers.arm import reason
+from providers.numberpools.client import LRO_POLLING_INTERVAL, LRO_TIMEOUT, BoundedPolling, PhoneNumberPoolError
+from providers.retry import SYSTEM_CLOCK, Clock
 
 # How often an unclear purchase is checked (listing, and the operation's status where it is known).
 RECONCILE_INTERVAL = 15.0

@@ -1,10 +1,10 @@
 """Custom email domains of ACS: their DNS verification and their link to ACS resources.
 
 Two Pulumi dynamic resources, because no IaC provider automates either step (azurerm issue 29779):
-`emaildomains.verification.DomainVerification` initiates and follows the verification of a domain's
-DNS records, and `emaildomains.link.LinkedDomains` links verified domains to an ACS resource.
+`providers.emaildomains.verification.DomainVerification` initiates and follows the verification of a domain's
+DNS records, and `providers.emaildomains.link.LinkedDomains` links verified domains to an ACS resource.
 This module holds what both share: the domain id and the error; the ARM client, its factory and the
-error formatter are `acs_arm`'s.
+error formatter are `providers.arm`'s.
 """
 
 import re

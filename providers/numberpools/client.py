@@ -16,8 +16,8 @@ from azure.communication.phonenumbers import PhoneNumbersClient
 from azure.core.credentials import TokenCredential
 from azure.core.polling.base_polling import LROBasePolling
 
-from acs_arm import DeadlinePolling
-from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
+from providers.arm import DeadlinePolling
+from providers.retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
 
 ClientFactory = Callable[[str, str | None], AbstractContextManager[PhoneNumbersClient]]
 """(endpoint, name of the connection string's environment variable or None) -> a client for the
@@ -184,7 +184,7 @@ def default_client(endpoint: str, connection_string_env: str | None) -> Iterator
         with _closing(_build_client(endpoint, connection_string_env, value, None)) as client:
             yield client
         return
-    from azure_credential import provider_credential  # azure-native's sign-in; imports azure.identity when called
+    from providers.credential import provider_credential  # azure-native's sign-in; imports azure.identity when called
 
     with provider_credential() as credential, open_client(endpoint, None, credential) as client:
         yield client

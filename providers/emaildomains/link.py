@@ -19,7 +19,7 @@ Domains linked outside the stack stay linked, and are reported (`unmanagedDomain
 (`removedUnmanagedDomains`). Deleting this resource unlinks the domains it manages (every domain,
 when exclusive); the ACS resource stays.
 
-Like `keyrotation.resource`, the provider is pickled into the state by reference to its class and holds
+Like `providers.keyrotation.resource`, the provider is pickled into the state by reference to its class and holds
 no data: each operation opens and closes its own client.
 """
 
@@ -33,8 +33,8 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import CommunicationServiceResourceUpdate
 
-from acs_arm import RETRY_METHODS, ClientFactory, default_client, parse_resource_id, reason
-from emaildomains import EmailDomainError, parse_domain_id
+from providers.arm import RETRY_METHODS, ClientFactory, default_client, parse_resource_id, reason
+from providers.emaildomains import EmailDomainError, parse_domain_id
 
 # The PATCH sets the whole list: repeating it after a throttled or lost answer is safe, so it is
 # retried like the other calls (azure-core leaves PATCH out by default).

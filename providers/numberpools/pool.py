@@ -1,7 +1,7 @@
 """PhoneNumberPool: a number of ACS phone numbers of one kind, bought, resized and released by Pulumi.
 
-A Pulumi dynamic resource. Like `keyrotation.resource`, its provider is pickled into the state by
-reference to its class (`numberpools.pool.PhoneNumberPoolProvider`: the provider process imports this
+A Pulumi dynamic resource. Like `providers.keyrotation.resource`, its provider is pickled into the state by
+reference to its class (`providers.numberpools.pool.PhoneNumberPoolProvider`: the provider process imports this
 package from the project directory) and holds no data: each operation opens and closes its own client.
 
 - create: one search for the whole quantity, then one purchase of that search. A search that finds
@@ -32,9 +32,8 @@ import pulumi
 import pulumi.dynamic
 from pulumi.runtime import rpc
 
-from bounded_retry import SYSTEM_CLOCK, Clock
-from numberpools import numbers
-from numberpools.client import (
+from providers.numberpools import numbers
+from providers.numberpools.client import (
     ENV_NAME,
     LRO_POLLING_INTERVAL,
     LRO_TIMEOUT,
@@ -42,6 +41,7 @@ from numberpools.client import (
     PhoneNumberPoolError,
     default_client,
 )
+from providers.retry import SYSTEM_CLOCK, Clock
 from stackconfig.azure_rules import AREA_CODE, ASSIGNMENT_TYPES, CAPABILITIES, COUNTRY_CODE, NUMBER_TYPES
 
 # Python attribute and argument names <-> the resource's property names in the state.

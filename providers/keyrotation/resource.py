@@ -1,7 +1,7 @@
 """AcsKeyRotation: the connection string of an ACS resource's active key, rotated by generation.
 
 A Pulumi dynamic resource. Its provider is pickled into the stack's state (by reference, as
-`keyrotation.resource.AcsKeyRotationProvider`: the provider process imports this package from the
+`providers.keyrotation.resource.AcsKeyRotationProvider`: the provider process imports this package from the
 project directory), so it holds nothing but code: each operation opens and closes its own client.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from acs_arm import ClientFactory, default_client, parse_resource_id
-from keyrotation.keys import connection_string, regenerate
-from keyrotation.schedule import KEY_TYPES, RotationSchedule
+from providers.arm import ClientFactory, default_client, parse_resource_id
+from providers.keyrotation.keys import connection_string, regenerate
+from stackconfig.rotation import KEY_TYPES, RotationSchedule
 
 # Python attribute and argument names <-> the resource's property names in the state.
 _PROPERTY_NAMES = {

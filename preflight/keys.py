@@ -1,4 +1,4 @@
-"""python -m keyrotation status|due|rotate --stack STACK [--instance NAME] [--dry-run] [--format FORMAT]
+"""python -m preflight.keys status|due|rotate --stack STACK [--instance NAME] [--dry-run] [--format FORMAT]
 
 status: for each instance that keeps a connection string, its rotation generation, the next due
         date and when the secret's key is regenerated.
@@ -182,7 +182,8 @@ def github_due(report: Due) -> str:
 
 
 def _rotation_resources(plan: Plan, instance: str) -> tuple[PlannedResource, PlannedResource]:
-    rotation = next(r for r in plan.of_type(KEY_ROTATION) if r.name.endswith(f"-{instance}-keys"))
+    # Each instance's AcsInstance component is named after it, and its key rotation `<instance>-keys`.
+    rotation = next(r for r in plan.of_type(KEY_ROTATION) if r.name == f"{instance}-keys")
     secret = next(r for r in plan.of_type(SECRET) if r.inputs.get("secretName") == secret_name(instance))
     return rotation, secret
 
@@ -249,7 +250,7 @@ def describe(stack: str, rotation: Rotation) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m keyrotation", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m preflight.keys", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("status", "due", "rotate"):
         command = commands.add_parser(name)

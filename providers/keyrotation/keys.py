@@ -4,8 +4,8 @@ from azure.core.exceptions import AzureError
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import CommunicationServiceKeys, RegenerateKeyParameters
 
-from acs_arm import reason
-from keyrotation.schedule import KEY_TYPES
+from providers.arm import reason
+from stackconfig.rotation import KEY_TYPES
 
 
 class KeyRotationError(RuntimeError):

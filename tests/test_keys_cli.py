@@ -1,4 +1,4 @@
-"""python -m keyrotation: the schedule's status, and "rotate now" with a dry run."""
+"""python -m preflight.keys: the schedule's status, and "rotate now" with a dry run."""
 
 import os
 import re
@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from keyrotation.__main__ import main
+from preflight.keys import main
 from tests.stacks import REPO
 
 DEV_STACK = REPO / "Pulumi.dev.yaml"
@@ -62,7 +62,7 @@ def test_rotate_records_the_rotation_then_updates_only_the_keys_and_the_secret(c
     assert config_set == f'config set --path acs-platform:keyRotation.extraRotations["{INSTANCE}"] 1 --stack dev'
     assert up.startswith("up --stack dev --yes --target urn:pulumi:dev::acs-platform::")
     assert up.count("--target") == 2
-    assert f"AcsKeyRotation::credentials-{INSTANCE}-keys" in up and f"Secret::credentials-{INSTANCE}" in up
+    assert f"AcsKeyRotation::{INSTANCE}-keys" in up and f"Secret::{INSTANCE}-connection-string" in up
     assert "Commit Pulumi.dev.yaml" in out
 
 
@@ -97,12 +97,12 @@ def test_a_rotation_that_cannot_be_done_is_refused_clearly(capsys, stack, instan
 # `due`: what the scheduled rotation (.github/workflows/rotate-keys.yml) runs, computed offline.
 
 ROTATION_URN = (
-    "urn:pulumi:dev::acs-platform::acs-platform:components:Credentials"
-    f"$pulumi-python:dynamic/keyrotation:AcsKeyRotation::credentials-{INSTANCE}-keys"
+    "urn:pulumi:dev::acs-platform::acs-platform:index:AcsInstance"
+    f"$pulumi-python:dynamic/keyrotation:AcsKeyRotation::{INSTANCE}-keys"
 )
 SECRET_URN = (
-    "urn:pulumi:dev::acs-platform::acs-platform:components:Credentials"
-    f"$azure-native:keyvault:Secret::credentials-{INSTANCE}"
+    "urn:pulumi:dev::acs-platform::acs-platform:index:AcsInstance"
+    f"$azure-native:keyvault:Secret::{INSTANCE}-connection-string"
 )
 
 
@@ -130,7 +130,7 @@ def github_outputs(text: str) -> dict[str, str]:
 @pytest.fixture
 def on(monkeypatch):
     """Runs `due` as if today were the given day (UTC)."""
-    import keyrotation.__main__ as cli
+    import preflight.keys as cli
 
     def set_today(day: date) -> None:
         monkeypatch.setattr(cli, "_today", lambda: day)
@@ -205,7 +205,7 @@ def test_due_of_a_stack_without_keys_has_nothing_to_rotate(capsys, on):
 def test_due_targets_each_instance_its_own_rotation_even_when_names_overlap(tmp_path):
     # "acs-contoso-eu" ends the name of "x-acs-contoso-eu"'s key rotation too: the rotation is the
     # one the instance's secret depends on, never another instance's.
-    from keyrotation.__main__ import due
+    from preflight.keys import due
     from preflight.stacks import load_project
     from tests.stacks import minimal_config, write_stack
 
@@ -219,10 +219,10 @@ def test_due_targets_each_instance_its_own_rotation_even_when_names_overlap(tmp_
     assert report.rotate and list(report.generations) == ["x-acs-contoso-eu", "acs-contoso-eu"]
     names = [urn.rsplit("::", 1)[1] for urn in report.urns]
     assert names == [
-        "credentials-x-acs-contoso-eu-keys",
-        "credentials-x-acs-contoso-eu",
-        "credentials-acs-contoso-eu-keys",
-        "credentials-acs-contoso-eu",
+        "x-acs-contoso-eu-keys",
+        "x-acs-contoso-eu-connection-string",
+        "acs-contoso-eu-keys",
+        "acs-contoso-eu-connection-string",
     ]
 
 
@@ -246,7 +246,7 @@ def test_due_refuses_what_it_cannot_do(capsys, argv, words):
 def test_a_rotation_plans_the_stack_file_as_edited_keeping_an_unnamespaced_key(tmp_path):
     # `keyRotation:` without its namespace is the project's: the rotation is recorded under it, not
     # beside it (two keys for one setting would be refused as given twice).
-    from keyrotation.__main__ import plan_rotation
+    from preflight.keys import plan_rotation
     from preflight.stacks import load_project
     from tests.stacks import minimal_config, write_stack
 

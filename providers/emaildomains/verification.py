@@ -19,7 +19,7 @@ does not stay verified by itself (a DNS record deleted, ARM checking again): `re
 reports the states ARM has now, and `diff` makes one GET for a domain the state says is verified, so
 that `pulumi up` verifies it again, and the link follows, once ARM no longer says Verified.
 
-Like `keyrotation.resource`, the provider is pickled into the state by reference to its class and holds
+Like `providers.keyrotation.resource`, the provider is pickled into the state by reference to its class and holds
 no data: each operation opens and closes its own client. Every wait goes through a `Clock`.
 """
 
@@ -35,9 +35,9 @@ from azure.core.pipeline.policies import RetryPolicy
 from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.communication.models import DomainResource, VerificationParameter
 
-from acs_arm import ClientFactory, default_client, reason
-from bounded_retry import SYSTEM_CLOCK, Clock
-from emaildomains import DomainId, EmailDomainError, parse_domain_id
+from providers.arm import ClientFactory, default_client, reason
+from providers.emaildomains import DomainId, EmailDomainError, parse_domain_id
+from providers.retry import SYSTEM_CLOCK, Clock
 
 RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2", "DMARC")
 VERIFIED = "Verified"

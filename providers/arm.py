@@ -1,8 +1,9 @@
 """What the project's own Azure calls share: the ACS management (ARM) client, the one-line error
 formatter, and the deadline of long-running operations.
 
-`keyrotation` and `emaildomains` call ARM through `acs_client`; `numberpools` calls the ACS data plane
-through its own client, and shares `reason` and `DeadlinePolling` with them.
+`providers.keyrotation` and `providers.emaildomains` call ARM through `acs_client`;
+`providers.numberpools` calls the ACS data plane through its own client, and shares `reason` and
+`DeadlinePolling` with them.
 """
 
 import re
@@ -14,16 +15,16 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.mgmt.communication import CommunicationServiceManagementClient
 
-from bounded_retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
+from providers.retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
 
 # azure-core retries POST only on 500, 503 and 504 without Retry-After. Every POST the project sends to
 # ARM is safe to repeat, so all of them are retried like the idempotent methods:
-# - listKeys (keyrotation) only reads;
-# - regenerateKey (keyrotation): a repeated regeneration only replaces a key whose value was never
+# - listKeys (providers.keyrotation) only reads;
+# - regenerateKey (providers.keyrotation): a repeated regeneration only replaces a key whose value was never
 #   handed to anyone;
-# - initiateVerification (emaildomains): asks ARM to check a domain's DNS record again; a repeat only
+# - initiateVerification (providers.emaildomains): asks ARM to check a domain's DNS record again; a repeat only
 #   queues the same check.
-# The PATCH that links domains (emaildomains.link) sets the whole list; it adds PATCH for that call only.
+# The PATCH that links domains (providers.emaildomains.link) sets the whole list; it adds PATCH for that call only.
 RETRY_METHODS = IDEMPOTENT | {"POST"}
 
 ClientFactory = Callable[[str, str], AbstractContextManager[CommunicationServiceManagementClient]]
@@ -122,7 +123,7 @@ def acs_client(
 @contextmanager
 def default_client(subscription_id: str, arm_endpoint: str) -> Iterator[CommunicationServiceManagementClient]:
     """A client as whoever runs `pulumi up`: Azure CLI login, environment, managed identity or CI's OIDC."""
-    from azure_credential import provider_credential  # azure-native's sign-in; imports azure.identity when called
+    from providers.credential import provider_credential  # azure-native's sign-in; imports azure.identity when called
 
     with (
         provider_credential() as credential,

@@ -34,7 +34,7 @@ from typing import Any
 
 from azure.core.credentials import TokenCredential
 
-from bounded_retry import IDEMPOTENT, BoundedRetryPolicy
+from providers.retry import IDEMPOTENT, BoundedRetryPolicy
 
 GITHUB_AUDIENCE = "api://AzureADTokenExchange"
 # One GitHub token request: connect, then read (seconds); BoundedRetryPolicy bounds the retries.

@@ -1,0 +1,246 @@
+"""The settings the two components take, as typed dictionaries: the schema of the component package.
+
+Each mirrors a model of the stack configuration (`stackconfig`) field by field, with the same keys
+(camelCase in the package schema and in stack files alike), so a program in any Pulumi language
+gives an `AcsInstance` what one entry of `acs-platform:instances` holds. The components validate
+what they are given with those models, so the rules and messages are the config's own;
+`tests/test_component_package.py` fails when a mirror and its model part ways.
+"""
+
+from typing import Any, NotRequired, TypedDict
+
+
+class ManagedIdentitiesSettings(TypedDict):
+    """Mirrors `stackconfig.model.ManagedIdentitiesConfig`."""
+
+    system_assigned: NotRequired[bool]
+    user_assigned_resource_ids: NotRequired[list[str]]
+
+
+class RoleAssignmentSettings(TypedDict):
+    """Mirrors `stackconfig.model.RoleAssignmentConfig`."""
+
+    principal_id: str
+    principal_type: str
+    role: str
+    description: NotRequired[str]
+
+
+class WebhookDestinationSettings(TypedDict):
+    """Mirrors `stackconfig.events.WebhookDestination`."""
+
+    url: str
+    entra_tenant_id: NotRequired[str]
+    entra_application_id_or_uri: NotRequired[str]
+
+
+class ResourceDestinationSettings(TypedDict):
+    """Mirrors `stackconfig.events.ResourceDestination`."""
+
+    resource_id: str
+
+
+class StorageQueueDestinationSettings(TypedDict):
+    """Mirrors `stackconfig.events.StorageQueueDestination`."""
+
+    storage_account_id: str
+    queue_name: str
+
+
+class DestinationSettings(TypedDict):
+    """Mirrors `stackconfig.events.DestinationConfig`."""
+
+    webhook: NotRequired[WebhookDestinationSettings]
+    azure_function: NotRequired[ResourceDestinationSettings]
+    service_bus_queue: NotRequired[ResourceDestinationSettings]
+    service_bus_topic: NotRequired[ResourceDestinationSettings]
+    storage_queue: NotRequired[StorageQueueDestinationSettings]
+    event_hub: NotRequired[ResourceDestinationSettings]
+
+
+class AdvancedFilterSettings(TypedDict):
+    """Mirrors `stackconfig.events.AdvancedFilterConfig`."""
+
+    operator_type: str
+    key: str
+    values: NotRequired[Any]
+    value: NotRequired[Any]
+
+
+class SubscriptionSettings(TypedDict):
+    """Mirrors `stackconfig.events.SubscriptionConfig`."""
+
+    name: str
+    event_types: list[str]
+    destination: DestinationSettings
+    subject_begins_with: NotRequired[str]
+    subject_ends_with: NotRequired[str]
+    advanced_filters: NotRequired[list[AdvancedFilterSettings]]
+    delivery_schema: NotRequired[str]
+    max_delivery_attempts: NotRequired[int]
+    event_time_to_live_minutes: NotRequired[int]
+    dead_letter: NotRequired[bool]
+    expires_on: NotRequired[str]
+
+
+class EventsSettings(TypedDict):
+    """Mirrors `stackconfig.events.EventsConfig`."""
+
+    subscriptions: list[SubscriptionSettings]
+
+
+class DnsZoneSettings(TypedDict):
+    """Mirrors `stackconfig.email.DnsZoneConfig`."""
+
+    name: str
+    resource_group: str
+    subscription_id: NotRequired[str]
+
+
+class SenderSettings(TypedDict):
+    """Mirrors `stackconfig.email.SenderConfig`."""
+
+    username: str
+    display_name: NotRequired[str]
+
+
+class SuppressedAddressSettings(TypedDict):
+    """Mirrors `stackconfig.email.SuppressedAddressConfig`."""
+
+    email: str
+    first_name: NotRequired[str]
+    last_name: NotRequired[str]
+    notes: NotRequired[str]
+
+
+class SuppressionListSettings(TypedDict):
+    """Mirrors `stackconfig.email.SuppressionListConfig`."""
+
+    name: str
+    addresses: NotRequired[list[SuppressedAddressSettings]]
+
+
+class DomainSettings(TypedDict):
+    """Mirrors `stackconfig.email.DomainConfig`."""
+
+    name: str
+    dns_zone: NotRequired[DnsZoneSettings]
+    apex_txt_records: NotRequired[list[str]]
+    dmarc: NotRequired[str]
+    verification_timeout_minutes: NotRequired[int]
+    senders: NotRequired[list[SenderSettings]]
+    engagement_tracking: NotRequired[bool]
+    suppression_lists: NotRequired[list[SuppressionListSettings]]
+
+
+class SmtpUsernameSettings(TypedDict):
+    """Mirrors `stackconfig.email.SmtpUsernameConfig`."""
+
+    username: str
+    entra_application_id: str
+    tenant_id: str
+
+
+class EmailSettings(TypedDict):
+    """Mirrors `stackconfig.email.EmailConfig`."""
+
+    domains: list[DomainSettings]
+    smtp_usernames: NotRequired[list[SmtpUsernameSettings]]
+    exclusive_linked_domains: NotRequired[bool]
+
+
+class PoolSettings(TypedDict):
+    """Mirrors `stackconfig.phone_numbers.PoolConfig`."""
+
+    name: str
+    country_code: str
+    number_type: str
+    assignment_type: NotRequired[str]
+    sms: NotRequired[str]
+    calling: NotRequired[str]
+    area_code: NotRequired[str]
+    locality: NotRequired[str]
+    quantity: int
+    agree_to_not_resell: NotRequired[bool]
+    protect: NotRequired[bool]
+    allow_replacement: NotRequired[bool]
+
+
+class PhoneNumbersSettings(TypedDict):
+    """Mirrors `stackconfig.phone_numbers.PhoneNumbersConfig`."""
+
+    pools: list[PoolSettings]
+
+
+class InstanceSettings(TypedDict):
+    """Mirrors `stackconfig.model.InstanceConfig`."""
+
+    name: str
+    data_location: str
+    disable_local_auth: NotRequired[bool]
+    public_network_access: NotRequired[str]
+    managed_identities: NotRequired[ManagedIdentitiesSettings]
+    role_assignments: NotRequired[list[RoleAssignmentSettings]]
+    tags: NotRequired[dict[str, str]]
+    events: NotRequired[EventsSettings]
+    email: NotRequired[EmailSettings]
+    phone_numbers: NotRequired[PhoneNumbersSettings]
+
+
+class ResourceGroupSettings(TypedDict):
+    """Mirrors `stackconfig.model.ResourceGroupConfig`."""
+
+    name: str
+    existing: NotRequired[bool]
+
+
+class MonitoringSettings(TypedDict):
+    """Mirrors `stackconfig.model.MonitoringConfig`."""
+
+    workspace_name: str
+    log_retention_days: int
+    public_ingestion: str
+    public_query: str
+
+
+class PrivateEndpointSettings(TypedDict):
+    """Mirrors `stackconfig.secrets.PrivateEndpointConfig`."""
+
+    subnet_id: str
+    private_dns_zone_id: str
+
+
+class PrincipalSettings(TypedDict):
+    """Mirrors `stackconfig.secrets.PrincipalConfig`."""
+
+    principal_id: str
+    principal_type: str
+
+
+class KeyVaultSettings(TypedDict):
+    """Mirrors `stackconfig.secrets.KeyVaultConfig`."""
+
+    name: str
+    soft_delete_retention_days: NotRequired[int]
+    purge_protection: bool
+    allowed_ip_ranges: NotRequired[list[str]]
+    allowed_subnet_ids: NotRequired[list[str]]
+    private_endpoint: NotRequired[PrivateEndpointSettings]
+    secrets_users: NotRequired[list[PrincipalSettings]]
+
+
+class DeadLetterStorageSettings(TypedDict):
+    """Mirrors `stackconfig.model.DeadLetterStorageConfig`."""
+
+    account_name: str
+    redundancy: str
+    blob_soft_delete_days: int
+    container_soft_delete_days: int
+
+
+class KeyRotationSettings(TypedDict):
+    """Mirrors `stackconfig.secrets.KeyRotationConfig`."""
+
+    start_date: NotRequired[str]
+    period_days: NotRequired[int]
+    extra_rotations: NotRequired[dict[str, int]]
