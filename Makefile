@@ -22,8 +22,9 @@ check: $(INSTALLED)
 		$(BIN)/python -m preflight check --stack $$stack || status=1; \
 	done; exit $$status
 
+# `make bench BENCH_ARGS=--baseline`: 639301d and the working tree side by side (bench/side_by_side.py).
 bench: $(INSTALLED)
-	$(BIN)/python bench/check_bench.py
+	$(BIN)/python bench/check_bench.py $(BENCH_ARGS)
 
 test: lint
 	$(BIN)/python -m pytest

@@ -1,13 +1,19 @@
 """How long `preflight check` takes, and where the time goes.
 
-For the dev and prod stacks and a generated stack of 100 ACS instances, it measures in one run:
+For the dev and prod stacks and a generated stack of --instances ACS instances (100), it measures in one run:
 - wall: `python -m preflight check --stack S --format json` as a fresh process, as CI runs it;
 - program: running the Pulumi program under mocks (plan_stack), in-process;
 - policies: starting the pack and evaluating every policy on the plan (analyze), in-process;
 - floor: a fresh interpreter importing what those need and nothing else.
 Each figure is the median of --repeat runs. Compare figures within one run: the machine is shared.
 
-    .venv/bin/python bench/check_bench.py [--repeat 5]
+    .venv/bin/python bench/check_bench.py [--repeat 5] [--instances 100]
+
+With --baseline [REF] (639301d), it times instead `preflight check` of the commit REF and of the
+working tree side by side, as fresh processes, interleaved run by run, on prod and on a generated
+stack of --instances (300) instances, with peak memory: bench/side_by_side.py.
+
+    .venv/bin/python bench/check_bench.py --baseline [REF] [--repeat 5] [--instances 300]
 """
 
 import argparse
@@ -20,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import side_by_side  # noqa: E402
 
 from preflight.analyzer import analyze  # noqa: E402
 from preflight.policy_config import load_policy_config  # noqa: E402
@@ -37,11 +46,12 @@ FLOOR_IMPORTS = (
 )
 
 
-def generated_stack(directory: Path, instances: int, stack: str = "bench100") -> None:
+def generated_stack(directory: Path, instances: int, stack: str = "bench100") -> Path:
+    """A prod stack of `instances` ACS instances, half of them in each data location: its file."""
     generated = [
         {"name": f"acs-bench-{i:03d}", "dataLocation": "Europe" if i % 2 else "United States"} for i in range(instances)
     ]
-    write_stack(directory, stack, with_changes(minimal_config("prod"), instances=generated))
+    return write_stack(directory, stack, with_changes(minimal_config("prod"), instances=generated))
 
 
 def timed(action) -> float:
@@ -57,12 +67,31 @@ def median(repeat: int, action) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--instances", type=int, help="instances of the generated stack (100; 300 with --baseline)")
+    parser.add_argument(
+        "--baseline",
+        nargs="?",
+        const=side_by_side.DEFAULT_BASELINE,
+        metavar="REF",
+        help=f"time this commit and the working tree side by side (REF: {side_by_side.DEFAULT_BASELINE})",
+    )
+    parser.add_argument(
+        "--current", type=Path, help="with --baseline: the tree to compare with it (default: the working tree)"
+    )
+    args = parser.parse_args()
+    if args.baseline:
+        side_by_side.main(ROOT, args.baseline, args.instances or 300, args.repeat, generated_stack, args.current)
+        return
+    breakdown(args.repeat, args.instances or 100)
+
+
+def breakdown(repeat: int, instances: int) -> None:
     policy_config = ROOT / "policies" / "config" / "prod.json"
+    generated = f"bench{instances}"
     with tempfile.TemporaryDirectory() as scratch:
-        generated_stack(Path(scratch), 100)
+        generated_stack(Path(scratch), instances, generated)
         cases = {"dev": (None, ROOT / "policies" / "config" / "dev.json"), "prod": (None, policy_config)}
-        cases["bench100"] = (Path(scratch), policy_config)
+        cases[generated] = (Path(scratch), policy_config)
         floor = median(repeat, lambda: subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True))
         print(f"floor (fresh interpreter, imports only): {floor:.2f} s   repeat={repeat}")
         print(f"{'stack':<10}{'resources':>10}{'wall s':>9}{'program s':>11}{'policies s':>12}{'ms/resource':>13}")

@@ -66,6 +66,8 @@ class AcsInstance(pulumi.ComponentResource):
     connection_string_secret: pulumi.Output[str] | None
     event_topic: pulumi.Output[str] | None  # the Event Grid system topic's name, with events
     phone_numbers: pulumi.Output[dict[str, list[str]]] | None  # each pool's numbers, in E.164
+    # Only the annotations above are the package's outputs. The Python program also reads the
+    # children `service`, `email` and `numbers`, left unannotated so the schema leaves them out.
 
     def __init__(self, name: str, args: AcsInstanceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:index:AcsInstance", name, None, opts)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native.keyvault as keyvault
-import pulumi_azure_native.network as network
 
 from . import name_after
 
@@ -36,7 +35,7 @@ class KeyVaultArgs:
 class KeyVault(pulumi.ComponentResource):
     vault: keyvault.Vault
     vault_name: pulumi.Output[str]  # known at preview, and waits for the vault
-    private_endpoint: network.PrivateEndpoint | None
+    private_endpoint: pulumi.CustomResource | None  # a network.PrivateEndpoint
 
     def __init__(self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:KeyVault", name, None, opts)
@@ -76,7 +75,10 @@ class KeyVault(pulumi.ComponentResource):
 
         self.register_outputs({"vaultId": self.vault.id, "vaultName": self.vault_name})
 
-    def _private_endpoint(self, name: str, args: KeyVaultArgs) -> network.PrivateEndpoint:
+    def _private_endpoint(self, name: str, args: KeyVaultArgs) -> pulumi.CustomResource:
+        # Imported here: the network module is the SDK's largest, and most stacks use no endpoint.
+        import pulumi_azure_native.network as network
+
         settings = args.private_endpoint
         assert settings is not None
         endpoint_name = f"pe-{args.name}"

@@ -39,5 +39,6 @@ def import_pack_package(name: str = PACKAGE, folder: Path = FOLDER):
 
 import_pack_package()
 catalog = importlib.import_module(f"{PACKAGE}.catalog")
+importlib.import_module(f"{PACKAGE}.fast_analysis").install()
 
 PolicyPack(name=catalog.PACK_NAME, policies=catalog.POLICIES)

@@ -12,6 +12,7 @@ a stack file, the policy config or the command line is wrong.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -191,5 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def exit_now(code: int) -> None:
+    """Ends the process with `code` once its output is flushed, without tearing down the plan's
+    objects one by one: nearly a second for a stack of 300 instances. Nothing preflight or the
+    program holds needs finalizing: the pack is ended and every output file closed by then."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -5,6 +5,8 @@ garbage collector tuned and without the provider's type aliases, and plans the s
 
 import gc
 import json
+import subprocess
+import sys
 
 import pulumi
 import pulumi_azure_native.resources as resources
@@ -110,12 +112,38 @@ def test_a_program_that_fails_ends_the_started_pack(capsys, packs, monkeypatch):
     assert len(packs) == 1 and ended(packs[0])
 
 
+FAULTY = ["--stacks-dir", str(REPO / "tests" / "stacks"), "--policy-config", str(PACK_DIR / "config" / "prod.json")]
+
+
+@pytest.mark.parametrize(("stack", "arguments", "expected"), [("dev", [], 0), ("prod-local-auth", FAULTY, 1)])
+def test_as_a_fresh_process_the_verdict_is_all_written_before_it_exits(tmp_path, stack, arguments, expected):
+    """`python -m preflight` ends without tearing its objects down: every output is flushed first."""
+    out, text = tmp_path / "verdict.json", tmp_path / "verdict.txt"
+    command = [sys.executable, "-m", "preflight", "check", "--stack", stack, *arguments, "--format", "json"]
+    command += ["--report", f"text={text}"]
+    piped = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    written = subprocess.run([*command, "--out", str(out)], cwd=REPO, capture_output=True, text=True, check=False)
+    assert (piped.returncode, written.returncode) == (expected, expected)
+    assert json.loads(piped.stdout) == json.loads(out.read_text(encoding="utf-8"))
+    assert text.read_text(encoding="utf-8").rstrip().endswith("resources.")
+
+
 def test_plan_does_not_start_a_pack(capsys, packs):
     code, _, _ = run(capsys, "plan", "--stack", "dev", "--format", "json")
     assert code == 0 and packs == []
 
 
 class TestTheProgramRun:
+    def test_no_stack_trace_is_captured_while_the_program_runs_and_capture_comes_back_after(self):
+        from pulumi.runtime import resource
+        from pulumi.runtime.proto import source_pb2
+
+        capture, seen = resource._get_stack_trace, []
+        record_preview(
+            lambda: seen.append((resource._get_stack_trace is capture, resource._get_stack_trace())), "p", "s"
+        )
+        assert seen == [(False, source_pb2.StackTrace())] and resource._get_stack_trace is capture
+
     def test_the_collector_is_tuned_while_the_program_runs_and_restored_after(self):
         seen = []
         before = gc.get_threshold()

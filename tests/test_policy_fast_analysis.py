@@ -1,0 +1,54 @@
+"""The pack decodes each resource's properties once per call, whatever the number of policies, and
+the verdicts are the ones pulumi-policy's own decoding gives."""
+
+from google.protobuf import json_format, struct_pb2
+from pulumi_policy import policy as pulumi_policy
+
+from policies import fast_analysis
+
+
+def message(**values):
+    properties = struct_pb2.Struct()
+    properties.update(values)
+    return properties
+
+
+def test_one_message_is_decoded_once_per_call_and_forgotten_after_it(monkeypatch):
+    fast_analysis.install()
+    calls = []
+    original = json_format.MessageToDict
+    monkeypatch.setattr(json_format, "MessageToDict", lambda m, *a, **k: calls.append(m) or original(m, *a, **k))
+    first, second = message(name="a"), message(name="b")
+
+    def analyze(_self, _request, _context):
+        values = [
+            pulumi_policy.deserialize_properties(pulumi_policy.json_format.MessageToDict(m)) for m in (first,) * 42
+        ]
+        other = pulumi_policy.deserialize_properties(pulumi_policy.json_format.MessageToDict(second))
+        return values, other
+
+    values, other = fast_analysis._forgetting_after(analyze)(None, None, None)
+    assert calls == [first, second]  # 43 decodings asked for, two made
+    assert all(v == {"name": "a"} for v in values) and other == {"name": "b"}
+    assert not fast_analysis._as_dict and not fast_analysis._decoded  # nothing kept past the call
+
+
+def test_the_pack_is_installed_with_it():
+    fast_analysis.install()
+    assert pulumi_policy._PolicyAnalyzerServicer._fast_analysis
+    assert isinstance(pulumi_policy.json_format, fast_analysis._JsonFormat)
+
+
+def test_analyze_runs_only_the_resource_policies_that_judge_the_type():
+    from policies.catalog import POLICIES
+    from policies.support import judged_types
+
+    acs = "azure-native:communication:CommunicationService"
+    judging = [p for p in POLICIES if fast_analysis.judges(p, acs)]
+    for policy in POLICIES:
+        types = judged_types(policy)
+        if isinstance(policy, pulumi_policy.ResourceValidationPolicy) and types is not None and acs not in types:
+            assert policy not in judging  # it would have returned at once
+        else:
+            assert policy in judging
+    assert 0 < len(judging) < len(POLICIES)
