@@ -137,6 +137,11 @@ class AcsInstance(pulumi.ComponentResource):
 
         self.connection_string_secret = None
         if not instance.disable_local_auth:  # with Entra ID only there is no key to keep or rotate
+            if "key_vault_name" not in args:
+                raise pulumi.RunError(
+                    f"AcsInstance {name}: keyVaultName is required where the instance allows local auth "
+                    "(instance.disableLocalAuth: false): its connection string goes to that Key Vault"
+                )
             rotation = validated(KeyRotationConfig, args.get("key_rotation", {}), "keyRotation", f"AcsInstance {name}")
             # Keys rotate by the schedule: the generation changes only on a due date, never with the
             # clock. Each generation flips to the standby key, so the key in the secret is regenerated

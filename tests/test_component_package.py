@@ -355,3 +355,26 @@ def test_the_example_constructs_both_components_through_the_plugin_in_a_preview(
     assert not [n for n, t in registered.items() if t.startswith("pulumi-python:dynamic")]
     for name, token in package_resources(example, "acs-platform").items():
         assert set(states[name]) <= set(schema["resources"][token]["properties"])
+
+
+def test_an_instance_with_local_auth_and_no_vault_is_refused_with_the_input_named():
+    from components.acs_instance import AcsInstance
+    from preflight.runner import record_preview
+
+    def program():
+        AcsInstance(
+            "acs-x",
+            {
+                "instance": {"name": "acs-x", "data_location": "Europe", "disable_local_auth": False},
+                "resource_group_name": "rg",
+                "log_analytics_workspace_id": "/subscriptions/0/x",
+                "log_analytics_workspace_name": "log",
+                "tags": {},
+                "lock": "None",
+                "protect": False,
+                "protect_phone_numbers": False,
+            },
+        )
+
+    with pytest.raises(pulumi.RunError, match="keyVaultName is required"):
+        record_preview(program, "p", "s")
