@@ -8,6 +8,7 @@ analyzer over it, so every test goes through pulumi_policy exactly as `pulumi pr
 from pathlib import Path
 from typing import Any
 
+import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
@@ -68,3 +69,24 @@ def violations_of(result: CheckResult, policy: str, resource_name: str | None = 
         for v in result.violations
         if v.policy == policy and (resource_name is None or v.resource_name == resource_name)
     ]
+
+
+def verdict_tests(fails, passes):
+    """The checks each policy module makes of its `result` fixture: every (policy, resource,
+    message) of `fails` is a violation whose message starts so, every (policy, resource) of
+    `passes` is none, and no rule failed to run on unknown values. A module takes them as
+    `test_violation, test_no_violation, test_no_rule_fails_to_run_on_unknown_values = verdict_tests(...)`."""
+
+    @pytest.mark.parametrize(("policy", "resource", "message"), fails)
+    def test_violation(result, policy, resource, message):
+        found = [v.message for v in violations_of(result, policy, resource)]
+        assert any(m.startswith(message) for m in found), found
+
+    @pytest.mark.parametrize(("policy", "resource"), sorted(passes))
+    def test_no_violation(result, policy, resource):
+        assert violations_of(result, policy, resource) == []
+
+    def test_no_rule_fails_to_run_on_unknown_values(result):
+        assert not [v for v in result.violations if "can't run policy" in v.message]
+
+    return test_violation, test_no_violation, test_no_rule_fails_to_run_on_unknown_values

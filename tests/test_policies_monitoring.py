@@ -4,7 +4,7 @@ judged by the real pack over gRPC."""
 import pytest
 
 from policies.resource_types import ACS, DIAGNOSTIC_SETTING, SYSTEM_TOPIC, WORKSPACE
-from tests.policy_harness import UNKNOWN, fixture, judge, urn, violations_of
+from tests.policy_harness import UNKNOWN, fixture, judge, urn, verdict_tests, violations_of
 
 BOTH = ["Enabled", "Disabled"]
 
@@ -69,19 +69,7 @@ PASSES = [
 ]
 
 
-@pytest.mark.parametrize(("policy", "resource", "message"), FAILS)
-def test_violation(result, policy, resource, message):
-    found = [v.message for v in violations_of(result, policy, resource)]
-    assert any(m.startswith(message) for m in found), found
-
-
-@pytest.mark.parametrize(("policy", "resource"), PASSES)
-def test_no_violation(result, policy, resource):
-    assert violations_of(result, policy, resource) == []
-
-
-def test_no_rule_fails_to_run_on_unknown_values(result):
-    assert not [v for v in result.violations if "can't run policy" in v.message]
+test_violation, test_no_violation, test_no_rule_fails_to_run_on_unknown_values = verdict_tests(FAILS, PASSES)
 
 
 def test_public_access_follows_the_stacks_policy_config():

@@ -3,7 +3,7 @@
 import pytest
 
 from policies.resource_types import KEY_VAULT, PRIVATE_DNS_ZONE_GROUP, PRIVATE_ENDPOINT
-from tests.policy_harness import UNKNOWN, fixture, judge, urn, violations_of
+from tests.policy_harness import UNKNOWN, fixture, judge, urn, verdict_tests, violations_of
 
 SUBNET = "/subscriptions/x/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe"
 ZONE = (
@@ -89,19 +89,7 @@ PASSES = [
 ]
 
 
-@pytest.mark.parametrize(("policy", "resource", "message"), FAILS)
-def test_violation(result, policy, resource, message):
-    found = [v.message for v in violations_of(result, policy, resource)]
-    assert any(m.startswith(message) for m in found), found
-
-
-@pytest.mark.parametrize(("policy", "resource"), PASSES)
-def test_no_violation(result, policy, resource):
-    assert violations_of(result, policy, resource) == []
-
-
-def test_no_rule_fails_to_run_on_unknown_values(result):
-    assert not [v for v in result.violations if "can't run policy" in v.message]
+test_violation, test_no_violation, test_no_rule_fails_to_run_on_unknown_values = verdict_tests(FAILS, PASSES)
 
 
 def test_a_private_endpoint_is_required_only_where_the_stack_says_so():

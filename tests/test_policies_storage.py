@@ -3,7 +3,7 @@
 import pytest
 
 from policies.resource_types import BLOB_CONTAINER, BLOB_SERVICE, DIAGNOSTIC_SETTING, STORAGE_ACCOUNT
-from tests.policy_harness import UNKNOWN, fixture, judge, urn, violations_of
+from tests.policy_harness import UNKNOWN, fixture, judge, urn, verdict_tests, violations_of
 
 SECURE = {
     "kind": "StorageV2",
@@ -181,19 +181,7 @@ PASSES = [
 ]
 
 
-@pytest.mark.parametrize(("policy", "resource", "message"), FAILS)
-def test_violation(result, policy, resource, message):
-    found = [v.message for v in violations_of(result, policy, resource)]
-    assert any(m.startswith(message) for m in found), found
-
-
-@pytest.mark.parametrize(("policy", "resource"), sorted(PASSES))
-def test_no_violation(result, policy, resource):
-    assert violations_of(result, policy, resource) == []
-
-
-def test_no_rule_fails_to_run_on_unknown_values(result):
-    assert not [v for v in result.violations if "can't run policy" in v.message]
+test_violation, test_no_violation, test_no_rule_fails_to_run_on_unknown_values = verdict_tests(FAILS, PASSES)
 
 
 def test_redundancy_is_not_judged_where_the_stack_does_not_require_it():
