@@ -68,7 +68,7 @@ def keyvault_private_link(args: StackValidationArgs, report: ReportViolation) ->
 @stack_rule(
     name="private-endpoint-vault-group",
     description="A private endpoint to a Key Vault connects to its 'vault' sub-resource.",
-    types=[PRIVATE_ENDPOINT],
+    types=[PRIVATE_ENDPOINT, KEY_VAULT],  # the vault: what the endpoint connects to
     severity=Severity.MEDIUM,
     remediation="Set the connection's groupIds to ['vault'], the only private link sub-resource of a Key Vault.",
     url=PRIVATE_LINK_DOC,

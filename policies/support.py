@@ -139,17 +139,29 @@ def stack_rule(
     builtin: str | None = None,
     config_schema: PolicyConfigSchema | None = None,
 ) -> Callable[[Callable[[StackValidationArgs, ReportViolation], None]], StackValidationPolicy]:
-    """A stack policy: it sees every resource with its parent and dependencies. `types` are those
-    it judges (None: every resource), for the coverage test; the check itself picks them out."""
+    """A stack policy: it sees the resources of `types` (None: every resource) with their parents and
+    dependencies. `types` lists every type it reads, those it judges and those it looks at beside
+    them, in the list or through a property dependency (the vault a private endpoint connects to):
+    the pack hands it only those (`fast_analysis`), and its tests see what the pack sees."""
 
     def declare(check: Callable[[StackValidationArgs, ReportViolation], None]) -> StackValidationPolicy:
         policy = StackValidationPolicy(
-            validate=check,
+            validate=check if types is None else _seeing_only(check, frozenset(types)),
             **metadata(name, description, severity, remediation, url, builtin, config_schema),
         )
         return declare_types(policy, types)
 
     return declare
+
+
+def _seeing_only(
+    check: Callable[[StackValidationArgs, ReportViolation], None], types: frozenset[str]
+) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def judge(args: StackValidationArgs, report: ReportViolation) -> None:
+        args.resources = [r for r in args.resources if r.resource_type in types]  # this policy's own copy
+        check(args, report)
+
+    return judge
 
 
 def number(value: Any) -> float | None:

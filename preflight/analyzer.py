@@ -37,6 +37,13 @@ SEVERITIES = {
 }
 PACK_START_SECONDS = 60
 JOIN_SECONDS = 10  # for the thread that talks to a pack just killed
+# Resources judged per round of calls in flight at once: as many as the pack's server has workers
+# (pulumi-policy's has 4) keeps it busy; more only queue there.
+BATCH = 16
+# How long the program may hold the interpreter while the judging thread waits for it (Python's
+# default is 5 ms). That thread needs it for a moment after each answer of the pack; at the default,
+# the program's registrations keep it waiting so long that the pack idles until the program ends.
+HANDOFF_SECONDS = 0.0005
 
 
 class PolicyPackError(Exception):
@@ -218,6 +225,8 @@ class Analysis:
         self._settings: dict[str, PolicySetting] = {}
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._thread = threading.Thread(target=self._judge_each, name="policy-pack", daemon=True)
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(HANDOFF_SECONDS)
         self._thread.start()
 
     def submit(self, resource: PlannedResource) -> None:
@@ -236,25 +245,44 @@ class Analysis:
                 )
             )
             remediating = any(s.enforcement_level == "remediate" for s in settings.values())
-            while (resource := self._queue.get()) is not _END:
-                self._judged[id(resource)] = self._judge(pack, resource, remediating)
+            while batch := self._next_batch():
+                self._judge(pack, batch, remediating)
         except BaseException as exc:  # noqa: BLE001 raised again by finish, on the caller's thread
             self._error = exc
 
-    def _judge(self, pack: analyzer_pb2_grpc.AnalyzerStub, resource: PlannedResource, remediating: bool) -> _Judged:
-        properties = resource.wire_inputs
-        remediations: list[Remediation] = []
+    def _next_batch(self) -> list[PlannedResource]:
+        """The resources submitted since the last batch (waiting for one), up to BATCH; [] at the end."""
+        batch = []
+        item = self._queue.get()
+        while item is not _END:
+            batch.append(item)
+            if len(batch) == BATCH or self._queue.empty():
+                return batch
+            item = self._queue.get()
+        self._queue.put(_END)  # seen again by the next call, once this batch is judged
+        return batch
+
+    def _judge(self, pack: analyzer_pb2_grpc.AnalyzerStub, batch: list[PlannedResource], remediating: bool) -> None:
+        """Judges a batch: its Remediate calls all in flight at once, then its Analyze calls. One
+        call at a time would wait for each answer in turn, and each wait, while the program holds
+        the interpreter, for the thread's turn to take the answer."""
+        properties = [resource.wire_inputs for resource in batch]
+        remediations: list[list[Remediation]] = [[] for _ in batch]
         if remediating:
-            for remediation in pack.Remediate(_request(resource, properties)).remediations:
-                if remediation.HasField("properties"):
-                    properties = remediation.properties
-                    remediations.append(Remediation(remediation.policyName, resource.urn, resource.name))
-        diagnostics = []
-        for diagnostic in pack.Analyze(_request(resource, properties)).diagnostics:
-            # The engine files what a resource policy reports under the resource analyzed.
-            diagnostic.urn = diagnostic.urn or resource.urn
-            diagnostics.append(diagnostic)
-        return _Judged(properties, diagnostics, remediations)
+            calls = [pack.Remediate.future(_request(r, p)) for r, p in zip(batch, properties, strict=True)]
+            for i, (resource, call) in enumerate(zip(batch, calls, strict=True)):
+                for remediation in call.result().remediations:
+                    if remediation.HasField("properties"):
+                        properties[i] = remediation.properties
+                        remediations[i].append(Remediation(remediation.policyName, resource.urn, resource.name))
+        calls = [pack.Analyze.future(_request(r, p)) for r, p in zip(batch, properties, strict=True)]
+        for resource, call, judged_properties, fixed in zip(batch, calls, properties, remediations, strict=True):
+            diagnostics = []
+            for diagnostic in call.result().diagnostics:
+                # The engine files what a resource policy reports under the resource analyzed.
+                diagnostic.urn = diagnostic.urn or resource.urn
+                diagnostics.append(diagnostic)
+            self._judged[id(resource)] = _Judged(judged_properties, diagnostics, fixed)
 
     def finish(self, plan: Plan) -> CheckResult:
         """The verdict on `plan`, whose every resource was submitted; raises what went wrong."""
@@ -313,6 +341,7 @@ class Analysis:
         self._queue.put(_END)
         self._pack.kill()
         self._thread.join(timeout=JOIN_SECONDS)
+        sys.setswitchinterval(self._switch_interval)
 
 
 def analyze(

@@ -52,3 +52,48 @@ def test_analyze_runs_only_the_resource_policies_that_judge_the_type():
         else:
             assert policy in judging
     assert 0 < len(judging) < len(POLICIES)
+
+
+def stack_policy(name, types):
+    from policies.support import stack_rule
+
+    seen = []
+
+    @stack_rule(name=name, description=name, types=types, severity=pulumi_policy.Severity.LOW, remediation="", url="")
+    def check(args, _report):
+        seen.append([r.resource_type for r in args.resources])
+
+    return check, seen
+
+
+def test_analyze_stack_hands_each_stack_policy_only_the_resources_of_its_types():
+    from pulumi.runtime.proto import analyzer_pb2
+
+    lock_rule, _ = stack_policy("locks", ["lock"])
+    every_rule, _ = stack_policy("everything", None)
+    request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[analyzer_pb2.AnalyzerResource(type=t, urn=f"urn:{i}") for i, t in enumerate(["acs", "lock", "dns"])]
+    )
+    calls = []
+
+    def analyze_stack(view, stack_request, _context):
+        (policy,) = view._PolicyAnalyzerServicer__policies
+        calls.append((policy.name, [r.type for r in stack_request.resources]))
+        return analyzer_pb2.AnalyzeResponse(diagnostics=[analyzer_pb2.AnalyzeDiagnostic(policyName=policy.name)])
+
+    class Servicer:
+        _PolicyAnalyzerServicer__policies = [lock_rule, every_rule]
+
+    response = fast_analysis._stack_judging_only(analyze_stack)(Servicer(), request, None)
+    assert calls == [("locks", ["lock"]), ("everything", ["acs", "lock", "dns"])]
+    assert [d.policyName for d in response.diagnostics] == ["locks", "everything"]  # in the pack's order
+
+
+def test_a_stack_rule_sees_only_its_types_however_it_is_called():
+    rule, seen = stack_policy("locks", ["lock"])
+    options = pulumi_policy.PolicyResourceOptions(False, [], None, [], None, [])
+    resources = [
+        pulumi_policy.PolicyResource(t, {}, f"urn:{t}", t, options, None, None, [], {}) for t in ("acs", "lock")
+    ]
+    rule.validate(pulumi_policy.StackValidationArgs(resources), lambda *_: None)
+    assert seen == [["lock"]]
