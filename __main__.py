@@ -57,6 +57,7 @@ instances = {
             lock=config.protection.lock,
             protect=config.protection.protect,
             protect_phone_numbers=TIERS[config.tier].protect_phone_numbers,
+            direct_routing_exclusive=TIERS[config.tier].direct_routing_exclusive,
             secret_webhook_urls=secret_webhook_urls,
         ),
     )

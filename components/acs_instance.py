@@ -1,6 +1,7 @@
 """One Azure Communication Services instance with everything it needs: the ACS resource with its
 identity, diagnostic setting, lock and role assignments; its connection string in the stack's Key
-Vault with its key rotation (where local auth is on); email; phone numbers; Event Grid events.
+Vault with its key rotation (where local auth is on); email; phone numbers; Direct Routing; Event
+Grid events.
 
 A component of the package (`acs-platform:index:AcsInstance`): `instance` takes what one entry of
 `acs-platform:instances` takes, checked with the config's own model; the rest says where the
@@ -22,6 +23,7 @@ from stackconfig.secrets import KeyRotationConfig
 from . import name_after, validated
 from .access import RoleAssignmentArgs, role_assignment
 from .credentials import connection_string_secret, secret_name
+from .direct_routing import direct_routing
 from .email import Email, EmailArgs
 from .events import DeadLetterTarget, Events, EventsArgs, topic_name
 from .monitoring import diagnostic_setting
@@ -45,6 +47,9 @@ class AcsInstanceArgs(TypedDict):
     lock: str  # "CanNotDelete" on the ACS resource, or "None"
     protect: bool  # Pulumi `protect` on the ACS resource, the email service and its domains
     protect_phone_numbers: bool  # for pools that do not say: keep their numbers when removed
+    # For instances whose `directRouting` does not say: remove the trunks and routes the stack does not
+    # declare (the prod tier's default). Unset: false, what others configured is kept.
+    direct_routing_exclusive: NotRequired[bool]
     secret_webhook_urls: NotRequired[bool]  # the webhook URLs are Pulumi secrets
 
 
@@ -56,7 +61,7 @@ def identity_type(system_assigned: bool, user_assigned: bool) -> str:
 
 class AcsInstance(pulumi.ComponentResource):
     """An Azure Communication Services resource and everything of it: diagnostics, lock, roles,
-    connection string with key rotation, email, phone numbers and events."""
+    connection string with key rotation, email, phone numbers, Direct Routing and events."""
 
     resource_id: pulumi.Output[str]
     host_name: pulumi.Output[str]  # <name>.<geography>.communication.azure.com
@@ -67,7 +72,8 @@ class AcsInstance(pulumi.ComponentResource):
     event_topic: pulumi.Output[str] | None  # the Event Grid system topic's name, with events
     phone_numbers: pulumi.Output[dict[str, list[str]]] | None  # each pool's numbers, in E.164
     # Only the annotations above are the package's outputs. The Python program also reads the
-    # children `service`, `email` and `numbers`, left unannotated so the schema leaves them out.
+    # children `service`, `email`, `numbers` and `direct_routing`, left unannotated so the schema
+    # leaves them out.
 
     def __init__(self, name: str, args: AcsInstanceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:index:AcsInstance", name, None, opts)
@@ -180,6 +186,8 @@ class AcsInstance(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
+        # The data plane of phone numbers and Direct Routing.
+        endpoint = service.host_name.apply(lambda host: f"https://{host}")
         self.phone_numbers = self.numbers = None
         if instance.phone_numbers:
             default_protection = args["protect_phone_numbers"]
@@ -187,7 +195,7 @@ class AcsInstance(pulumi.ComponentResource):
                 f"{name}-numbers",
                 PhoneNumbersArgs(
                     instance=instance.name,
-                    endpoint=service.host_name.apply(lambda host: f"https://{host}"),
+                    endpoint=endpoint,
                     local_auth=not instance.disable_local_auth,
                     pools=[
                         ProtectedPool(pool, default_protection if pool.protect is None else pool.protect)
@@ -198,6 +206,20 @@ class AcsInstance(pulumi.ComponentResource):
             )
             self.phone_numbers = pulumi.Output.from_input(
                 {key: pool.phone_numbers for key, pool in self.numbers.pools.items()}
+            )
+
+        self.direct_routing = None
+        if instance.direct_routing:
+            routing = instance.direct_routing
+            self.direct_routing = direct_routing(
+                f"{name}-direct-routing",
+                instance=instance.name,
+                config=routing,
+                exclusive=routing.effective_exclusive(args.get("direct_routing_exclusive", False)),
+                endpoint=endpoint,
+                local_auth=not instance.disable_local_auth,
+                protect=protect,
+                parent=self,
             )
 
         self.event_topic = None

@@ -2,6 +2,8 @@
 rotated on a schedule. Instances with local auth disabled get nothing here: their applications
 use Microsoft Entra ID and the endpoint."""
 
+import re
+
 import pulumi
 import pulumi_azure_native.keyvault as keyvault
 
@@ -10,6 +12,12 @@ from providers.keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs
 from . import dashed_name
 
 CONTENT_TYPE = "text/plain; acs-connection-string"
+
+
+def connection_string_env(instance: str) -> str:
+    """Where the dynamic providers read the instance's connection string from, when it allows local auth
+    (ACS_CONNECTION_STRING_<NAME>): only the variable's name goes into the state, never its value."""
+    return "ACS_CONNECTION_STRING_" + re.sub("[^A-Z0-9]", "_", instance.upper())
 
 
 def secret_name(instance: str) -> str:

@@ -9,7 +9,6 @@ provider cannot fail and keep a state at once, so the program fails instead, onc
 `pulumi up` then ends in an error that names the numbers, and the next `up` settles them.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,8 @@ import pulumi
 
 from providers.numberpools.pool import PhoneNumberPool, PhoneNumberPoolArgs
 from stackconfig.phone_numbers import PoolConfig
+
+from .credentials import connection_string_env
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,6 @@ def settled(pool_name: str, pending: dict[str, Any] | None) -> None:
             "They are kept in the stack's state as pending, so nothing is bought twice or forgotten: run "
             "`pulumi up` again later, and it adopts the numbers that turned up and buys only what is missing"
         )
-
-
-def connection_string_env(instance: str) -> str:
-    """Where a connection string for the instance may be given, when it allows local auth."""
-    return "ACS_CONNECTION_STRING_" + re.sub("[^A-Z0-9]", "_", instance.upper())
 
 
 class PhoneNumbers(pulumi.ComponentResource):

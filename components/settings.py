@@ -172,6 +172,30 @@ class PhoneNumbersSettings(TypedDict):
     pools: list[PoolSettings]
 
 
+class SipTrunkSettings(TypedDict):
+    """Mirrors `stackconfig.direct_routing.SipTrunkConfig`."""
+
+    fqdn: str
+    port: int
+
+
+class VoiceRouteSettings(TypedDict):
+    """Mirrors `stackconfig.direct_routing.VoiceRouteConfig`."""
+
+    name: str
+    description: NotRequired[str]
+    number_pattern: str
+    trunks: list[str]
+
+
+class DirectRoutingSettings(TypedDict):
+    """Mirrors `stackconfig.direct_routing.DirectRoutingConfig`."""
+
+    trunks: list[SipTrunkSettings]
+    routes: NotRequired[list[VoiceRouteSettings]]
+    exclusive: NotRequired[bool]
+
+
 class InstanceSettings(TypedDict):
     """Mirrors `stackconfig.model.InstanceConfig`."""
 
@@ -185,6 +209,7 @@ class InstanceSettings(TypedDict):
     events: NotRequired[EventsSettings]
     email: NotRequired[EmailSettings]
     phone_numbers: NotRequired[PhoneNumbersSettings]
+    direct_routing: NotRequired[DirectRoutingSettings]
 
 
 class ResourceGroupSettings(TypedDict):

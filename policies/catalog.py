@@ -3,6 +3,7 @@
 from . import (
     acs_baseline,
     credentials,
+    direct_routing,
     email_baseline,
     eventgrid_baseline,
     keyvault_baseline,
@@ -28,4 +29,5 @@ POLICIES = [
     *email_baseline.POLICIES,
     *credentials.POLICIES,
     *phone_numbers.POLICIES,
+    *direct_routing.POLICIES,
 ]

@@ -25,6 +25,8 @@ ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
 DOMAIN_VERIFICATION = "pulumi-python:dynamic/emaildomains:DomainVerification"
 LINKED_DOMAINS = "pulumi-python:dynamic/emaildomains:LinkedDomains"
 PHONE_NUMBER_POOL = "pulumi-python:dynamic/numberpools:PhoneNumberPool"
+# An ACS resource's Direct Routing: its SIP trunks and voice routes (docs/direct-routing.md).
+SIP_ROUTING = "pulumi-python:dynamic/siprouting:SipRouting"
 
 # The input that holds each type's Azure name: messages name a resource by it when it is known.
 NAME_KEYS = {

@@ -48,3 +48,25 @@ CAPABILITIES: tuple[str, ...] = ("none", "inbound", "outbound", "inbound+outboun
 
 # The tags acs-platform puts on every resource itself; `required-tags` asks for them by default.
 STANDARD_TAGS = ("environment", "owner", "cost-center", "managed-by")
+
+# Direct Routing: SIP trunks (session border controllers) and voice routes of an ACS resource, as the
+# SIP routing API takes them (specification/communication/data-plane/SipRouting, stable/2023-03-01:
+# SipConfiguration, Trunk, TrunkRoute). The port where SIP runs over TLS (RFC 3261, section 26.2.1):
+# Microsoft's examples give SBCs 5061.
+SIP_TLS_PORT = 5061
+SIP_PORTS = (1, 65535)
+SIP_TRUNKS_MAX = 250  # SipConfiguration.trunks: maxProperties
+SIP_ROUTES_MAX = 250  # SipConfiguration.routes: maxItems
+SIP_ROUTE_TRUNKS_MAX = 250  # TrunkRoute.trunks: maxItems
+SIP_TRUNK_FQDN_MAX = 249  # "Map key is trunk's FQDN (1-249 characters)"
+SIP_ROUTE_NAME_MAX = 256
+SIP_ROUTE_DESCRIPTION_MAX = 1024
+SIP_NUMBER_PATTERN_MAX = 1024
+# Domains ACS does not take for an SBC's FQDN ("Validate a domain for direct routing", learn.microsoft.com).
+SBC_UNSUPPORTED_DOMAINS = ("onmicrosoft.com", "azure.com")
+
+
+def in_domain(fqdn: str, domain: str) -> bool:
+    """Whether `fqdn` is `domain` or a name under it, ignoring case and a final dot."""
+    name, parent = fqdn.lower().rstrip("."), domain.lower().rstrip(".")
+    return name == parent or name.endswith("." + parent)

@@ -63,6 +63,7 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
         "areaCode",
         "quantity",
     ),
+    "pulumi-python:dynamic/siprouting:SipRouting": ("exclusive", "trunks", "routes"),
     "azure-native:storage:StorageAccount": (
         "accountName",
         "location",
@@ -95,12 +96,51 @@ def _shown(resource: PlannedResource, key: str, value: Any, names: dict[str, str
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
+def _sip_trunks(trunks: list[dict[str, Any]]) -> list[str]:
+    return [", ".join(f"{trunk['fqdn']}:{_number(trunk['port'])}" for trunk in trunks) or "none"]
+
+
+def _voice_routes(routes: list[dict[str, Any]]) -> list[str]:
+    """One line per route after the key's, in priority order: the first whose pattern matches takes the call."""
+    if not routes:
+        return ["none"]
+    return [""] + [
+        f"  {rank}. {route['name']}: {route['numberPattern']} -> {', '.join(route['trunks'])}"
+        for rank, route in enumerate(routes, start=1)
+    ]
+
+
+def _sip_exclusive(exclusive: bool) -> list[str]:
+    kept = "removed" if exclusive else "kept"
+    return [f"{json.dumps(exclusive)} (trunks and routes not declared here are {kept})"]
+
+
+# Settings shown their own way where one line of JSON would not be read: the text after "key:", then
+# any lines below it.
+FORMATS = {
+    ("pulumi-python:dynamic/siprouting:SipRouting", "exclusive"): _sip_exclusive,
+    ("pulumi-python:dynamic/siprouting:SipRouting", "trunks"): _sip_trunks,
+    ("pulumi-python:dynamic/siprouting:SipRouting", "routes"): _voice_routes,
+}
+
+
+def _number(value: Any) -> str:
+    # Protobuf carries every number as a float: 5061.0 is port 5061.
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def _settings(resource: PlannedResource, names: dict[str, str]) -> list[str]:
     lines = []
     for key in KEY_SETTINGS.get(resource.type, ()):
         value = _lookup(resource.inputs, key)
-        if value is not None:
+        if value is None:
+            continue
+        shown = FORMATS.get((resource.type, key))
+        if shown is None or UNKNOWN in json.dumps(value):  # a value not known yet says where it comes from
             lines.append(f"{key}: {_shown(resource, key, value, names)}")
+        else:
+            first, *below = shown(value)
+            lines += [f"{key}: {first}".rstrip(), *below]
     return lines
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
+from .direct_routing import DirectRoutingConfig
 from .email import EmailConfig
 from .errors import FOREIGN_KEYS, NAMESPACE
 from .events import EventsConfig
@@ -70,6 +71,8 @@ class InstanceConfig(ConfigModel):
     events: EventsConfig | None = None  # Event Grid subscriptions to this instance's events
     email: EmailConfig | None = None
     phone_numbers: PhoneNumbersConfig | None = None
+    # SIP trunks and voice routes to the company's own carrier (docs/direct-routing.md).
+    direct_routing: DirectRoutingConfig | None = None
 
 
 class ResourceGroupConfig(ConfigModel):

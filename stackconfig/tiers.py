@@ -22,6 +22,9 @@ class TierDefaults:
     # can be restored.
     dead_letter_redundancy: str
     dead_letter_soft_delete_days: int
+    # Direct Routing: whether the stack owns an instance's whole SIP configuration and removes the trunks
+    # and routes it does not declare (prod), or keeps what others added by hand (dev).
+    direct_routing_exclusive: bool
 
 
 TIERS: dict[str, TierDefaults] = {
@@ -34,6 +37,7 @@ TIERS: dict[str, TierDefaults] = {
         public_query="Enabled",
         dead_letter_redundancy="Standard_LRS",
         dead_letter_soft_delete_days=7,
+        direct_routing_exclusive=False,
     ),
     "prod": TierDefaults(
         lock="CanNotDelete",
@@ -46,5 +50,6 @@ TIERS: dict[str, TierDefaults] = {
         public_query="Enabled",
         dead_letter_redundancy="Standard_ZRS",
         dead_letter_soft_delete_days=30,
+        direct_routing_exclusive=True,
     ),
 }

@@ -38,8 +38,6 @@ What the published spec (2025-06-01) does not describe, and the fake assumes:
 import base64
 import datetime as dt
 import functools
-import hashlib
-import hmac
 import json
 import re
 import secrets
@@ -51,6 +49,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from tests.acs_data_plane_auth import DataPlaneAuth
 from tests.https_fake import Answer, HttpsFake
 from tests.rest_spec import PHONE_NUMBERS_SPEC, RestSpec
 
@@ -142,7 +141,7 @@ class _Commit:
     due: float
 
 
-class FakePhoneNumbers(HttpsFake):
+class FakePhoneNumbers(DataPlaneAuth, HttpsFake):
     """Start with `with FakePhoneNumbers(cert, key) as fake:`; the server stops when the block ends."""
 
     def __init__(self, cert: Path, key: Path, access_key: str | None = None, clock: Any = None):
@@ -275,29 +274,8 @@ class FakePhoneNumbers(HttpsFake):
         return (kind,)
 
     def _authenticate(self, method: str, target: str, headers: Any, body: bytes) -> Answer | None:
-        authorization = headers.get("Authorization", "")
-        scheme = authorization.split(" ", 1)[0]
-        if scheme == "Bearer" and authorization[len("Bearer ") :].strip():
-            self.auth[scheme] += 1
-            return None
-        if scheme == "HMAC-SHA256":
-            self.auth[scheme] += 1
-            if self.access_key is None or self._signed(method, target, headers, body, authorization):
-                return None
-            return _error(401, "Denied", "The HMAC signature does not match the access key.")
-        return _error(401, "Denied", "Authorization is missing or not Bearer or HMAC-SHA256.")
-
-    def _signed(self, method: str, target: str, headers: Any, body: bytes, authorization: str) -> bool:
-        # As HMACCredentialsPolicy signs: verb, path and query, date, host, SHA-256 of the body.
-        content_hash = base64.b64encode(hashlib.sha256(body).digest()).decode()
-        if headers.get("x-ms-content-sha256") != content_hash:
-            return False
-        to_sign = f"{method}\n{target}\n{headers.get('x-ms-date', '')};{self.host};{content_hash}"
-        assert self.access_key is not None
-        expected = base64.b64encode(
-            hmac.new(base64.b64decode(self.access_key), to_sign.encode(), hashlib.sha256).digest()
-        ).decode()
-        return authorization.endswith(f"&Signature={expected}")
+        refusal = self._refusal(method, target, headers, body)
+        return None if refusal is None else _error(401, "Denied", refusal)
 
     def _offerings(self, match: re.Match[str], _payload: dict[str, Any], query: Any) -> Answer:
         wanted = {k: query[k][0] for k in ("phoneNumberType", "assignmentType") if k in query}

@@ -7,7 +7,10 @@ are a JSON Schema draft-4 subset. `$ref`s, within a file (`#/definitions/X`) or 
 vendored files, each retrieved by its file URI. Before a file is registered, two Swagger extensions are
 translated into draft 4: `x-nullable: true` allows null, and, for request bodies only, `readOnly`
 properties are dropped (Azure ignores them in requests) and are no longer required. Other extensions
-(`x-ms-*`, `discriminator`, ...) are unknown keywords to draft 4 and so ignored.
+(`x-ms-*`, `discriminator`, ...) are unknown keywords to draft 4 and so ignored. The body of an operation
+that consumes `application/merge-patch+json` is checked without its removals (RFC 7396: a member whose
+value is null removes that member from the target), which are instructions rather than values its schema
+describes: SipRouting's `{"trunks": {"<fqdn>": null}}` deletes a trunk.
 
 A `$ref` to a file that is not vendored is reported as a problem when a check needs it, never skipped:
 `RestSpec.missing_files` lists them up front.
@@ -35,6 +38,7 @@ PHONE_NUMBERS_SPEC = SPECS / "communication/data-plane/PhoneNumbers/stable/2025-
 ARM_SPEC_DIR = SPECS / "communication/resource-manager/Microsoft.Communication/stable/2025-09-01"
 COMMUNICATION_SERVICES_SPEC = ARM_SPEC_DIR / "CommunicationServices.json"
 DOMAINS_SPEC = ARM_SPEC_DIR / "Domains.json"
+SIP_ROUTING_SPEC = SPECS / "communication/data-plane/SipRouting/stable/2023-03-01/communicationservicessiprouting.json"
 
 # A file a spec refers to that the copy it was taken from does not hold, and the vendored file read in
 # its place. phonenumbers.json takes CommunicationError from Common 2021-03-07/common.json; the nearest
@@ -65,6 +69,7 @@ _PARAMETER_KEYWORDS = (
 )
 _COMPOSITES = ("allOf", "anyOf", "oneOf", "not")
 _NO_BODY_STATUSES = (202, 204)
+MERGE_PATCH = "application/merge-patch+json"
 
 # jsonschema checks "date-time" only when rfc3339-validator is installed, which this project does not
 # install: the one format registered here stands in for it, as RFC 3339 (and so Swagger) defines it.
@@ -218,6 +223,8 @@ class RestSpec:
             if body_parameter[0].get("required"):
                 problems.append(f"{label}: the required body is missing")
         else:
+            if MERGE_PATCH in operation.operation.get("consumes", self.document.get("consumes", [])):
+                body = _without_removals(body)
             problems.extend(f"{label}: {m}" for m in self._body_problems(f"{body_parameter[1]}/schema", body, True))
         return problems
 
@@ -434,6 +441,22 @@ def _draft4(node: Any, request: bool) -> Any:
         if "enum" in out:
             out["enum"] = [*out["enum"], None]
     return out
+
+
+def _without_removals(body: bytes) -> bytes:
+    """A JSON merge patch without the members whose value is null (RFC 7396: each removes the target's member
+    of that name). Nulls inside arrays stay: a merge patch replaces an array whole, so they are values."""
+    try:
+        patch = json.loads(body)
+    except ValueError:
+        return body  # not JSON: _body_problems says so
+    return json.dumps(_drop_null_members(patch)).encode()
+
+
+def _drop_null_members(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _drop_null_members(value) for key, value in node.items() if value is not None}
+    return node
 
 
 def _file_refs(node: Any) -> Iterable[str]:

@@ -340,7 +340,7 @@ class TestUnknownKeys:
     def test_an_unknown_nested_key_lists_the_keys_of_its_object(self):
         message = only_problem(minimal_config(dataLocaton="Europe"))
         assert message.startswith("acs-platform:instances[0].dataLocaton: unknown key")
-        assert "dataLocation, disableLocalAuth, email, events, managedIdentities" in message
+        assert "dataLocation, directRouting, disableLocalAuth, email, events, managedIdentities" in message
 
     def test_other_namespaces_are_not_ours_to_judge(self):
         validate({**minimal_config(), "azure-native:subscriptionId": "anything", "pulumi:tags": "{}"})

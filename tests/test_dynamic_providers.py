@@ -10,11 +10,18 @@ from providers.emaildomains.link import LinkedDomainsProvider
 from providers.emaildomains.verification import DomainVerificationProvider
 from providers.keyrotation.resource import AcsKeyRotationProvider
 from providers.numberpools.pool import PhoneNumberPoolProvider
+from providers.siprouting import SipRoutingProvider
 
 
 @pytest.mark.parametrize(
     "provider_class",
-    [AcsKeyRotationProvider, DomainVerificationProvider, LinkedDomainsProvider, PhoneNumberPoolProvider],
+    [
+        AcsKeyRotationProvider,
+        DomainVerificationProvider,
+        LinkedDomainsProvider,
+        PhoneNumberPoolProvider,
+        SipRoutingProvider,
+    ],
 )
 def test_a_provider_pickles_as_a_reference_to_its_class(provider_class):
     provider = provider_class()

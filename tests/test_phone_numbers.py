@@ -12,7 +12,8 @@ from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool, connection_string_env
+from components.credentials import connection_string_env
+from components.phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
 from policies.phone_numbers import offered_online, online_verdict
 from policies.resource_types import PHONE_NUMBER_POOL
 from providers.numberpools.client import open_client

@@ -5,8 +5,6 @@ azure-communication-phonenumbers 1.4.0 speaks API version 2025-06-01 to the ACS 
 connection string, and otherwise asks a token credential for `https://communication.azure.com//.default`.
 """
 
-import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -17,7 +15,8 @@ from azure.core.credentials import TokenCredential
 from azure.core.polling.base_polling import LROBasePolling
 
 from providers.arm import DeadlinePolling
-from providers.retry import IDEMPOTENT, RETRY_BACKOFF_FACTOR, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
+from providers.dataplane import as_whoever_runs_pulumi, build_client
+from providers.retry import IDEMPOTENT, SYSTEM_CLOCK, Clock
 
 ClientFactory = Callable[[str, str | None], AbstractContextManager[PhoneNumbersClient]]
 """(endpoint, name of the connection string's environment variable or None) -> a client for the
@@ -42,9 +41,6 @@ RETRY_METHODS = IDEMPOTENT | {"POST", "PATCH"}
 # A search takes seconds to a minute; the SDK's own interval is 2 s.
 LRO_POLLING_INTERVAL = 2.0
 LRO_TIMEOUT = 600.0
-
-# The name of an environment variable, as a pool's connection_string_env gives it.
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class PhoneNumberPoolError(RuntimeError):
@@ -85,71 +81,20 @@ class BoundedPolling(DeadlinePolling, LROBasePolling):
         return headers.get("operation-id") or urlsplit(location).path.rsplit("/", 1)[-1] or None
 
 
-def host_of(endpoint: str) -> str:
-    return (urlsplit(endpoint).netloc or endpoint).lower()
-
-
-def connection_string(connection_string_env: str | None) -> str | None:
-    """The connection string in the environment variable `connection_string_env`; None when no name is
-    given, or the variable is unset or empty."""
-    if not connection_string_env:
-        return None
-    if not ENV_NAME.fullmatch(connection_string_env):
-        raise ValueError(f"not an environment variable name: {connection_string_env!r}")
-    return os.environ.get(connection_string_env) or None
-
-
 def phone_numbers_client(
-    endpoint: str,
-    connection_string_env: str | None,
-    credential: TokenCredential | None,
-    *,
-    retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
-    clock: Clock = SYSTEM_CLOCK,
-    **transport_options: Any,
+    endpoint: str, connection_string_env: str | None, credential: TokenCredential | None, **options: Any
 ) -> PhoneNumbersClient:
-    """A client for `endpoint` with the bounded retry policy (waiting through `clock`): signed with the access key
-    of the connection string in `connection_string_env` when that is set and non-empty, else with `credential`.
-    `transport_options` go to the HTTP transport, such as `connection_verify` (a CA bundle path)."""
-    return _build_client(
+    """`dataplane.build_client` for phone numbers: a connection string of another ACS resource is refused."""
+    return build_client(
+        PhoneNumbersClient,
         endpoint,
         connection_string_env,
-        connection_string(connection_string_env),
         credential,
-        retry_backoff_factor=retry_backoff_factor,
-        clock=clock,
-        **transport_options,
+        retry_methods=RETRY_METHODS,
+        wrong_resource=PhoneNumberPoolError,
+        serving="the pool",
+        **options,
     )
-
-
-def _build_client(
-    endpoint: str,
-    connection_string_env: str | None,
-    value: str | None,
-    credential: TokenCredential | None,
-    *,
-    retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
-    clock: Clock = SYSTEM_CLOCK,
-    **transport_options: Any,
-) -> PhoneNumbersClient:
-    """`phone_numbers_client` with the connection string `value` already read from `connection_string_env`."""
-    options = {
-        "retry_policy": BoundedRetryPolicy(RETRY_METHODS, retry_backoff_factor, clock),
-        **transport_options,
-    }
-    if value is not None:
-        client = PhoneNumbersClient.from_connection_string(value, **options)
-        # The key signs for the resource the connection string names: numbers bought with it belong
-        # there. A connection string of another ACS resource would buy numbers in the wrong place.
-        if host_of(client._endpoint) != host_of(endpoint):
-            raise PhoneNumberPoolError(
-                f"the connection string in ${connection_string_env} is for {host_of(client._endpoint)}, "
-                f"not for the pool's endpoint {host_of(endpoint)}"
-            )
-        return client
-    if credential is None:
-        raise ValueError("a token credential is needed where no connection string is set")
-    return PhoneNumbersClient(endpoint, credential, **options)
 
 
 @contextmanager
@@ -175,16 +120,6 @@ def _closing(client: PhoneNumbersClient) -> Iterator[PhoneNumbersClient]:
             inner.close()
 
 
-@contextmanager
-def default_client(endpoint: str, connection_string_env: str | None) -> Iterator[PhoneNumbersClient]:
-    """A client as whoever runs `pulumi up`: the connection string where the instance allows local auth
-    and the variable is set, else Azure CLI login, environment, managed identity or CI's OIDC."""
-    value = connection_string(connection_string_env)
-    if value is not None:
-        with _closing(_build_client(endpoint, connection_string_env, value, None)) as client:
-            yield client
-        return
-    from providers.credential import provider_credential  # azure-native's sign-in; imports azure.identity when called
-
-    with provider_credential() as credential, open_client(endpoint, None, credential) as client:
-        yield client
+def default_client(endpoint: str, connection_string_env: str | None) -> AbstractContextManager[PhoneNumbersClient]:
+    """A client as whoever runs `pulumi up` (`dataplane.as_whoever_runs_pulumi`)."""
+    return as_whoever_runs_pulumi(open_client, endpoint, connection_string_env)

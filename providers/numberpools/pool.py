@@ -32,9 +32,9 @@ import pulumi
 import pulumi.dynamic
 from pulumi.runtime import rpc
 
+from providers.dataplane import ENV_NAME
 from providers.numberpools import numbers
 from providers.numberpools.client import (
-    ENV_NAME,
     LRO_POLLING_INTERVAL,
     LRO_TIMEOUT,
     ClientFactory,
