@@ -3,8 +3,8 @@
 Reads what `pulumi preview --stack STACK --refresh --expect-no-changes --json` printed (the scheduled
 drift check, .github/workflows/drift.yml) and writes the body of the stack's drift issue: what differs
 between Azure and the stack, per resource, in plain words for the project's own resources (phone
-number pools, email domain verifications, linked domains), and what the next deployment does about
-it.
+number pools, email domain verifications, linked domains, Direct Routing), and what the next
+deployment does about it.
 
 The JSON is the CLI's preview digest, read by gitops.digest. With `--refresh`, the refresh pass comes
 first: one `refresh` step per resource, its `oldState` as the state had it before the refresh. The
@@ -38,6 +38,7 @@ POOL = "pulumi-python:dynamic/numberpools:PhoneNumberPool"
 VERIFICATION = "pulumi-python:dynamic/emaildomains:DomainVerification"
 LINK = "pulumi-python:dynamic/emaildomains:LinkedDomains"
 KEY_ROTATION = "pulumi-python:dynamic/keyrotation:AcsKeyRotation"
+SIP_ROUTING = "pulumi-python:dynamic/siprouting:SipRouting"
 SECRET = "azure-native:keyvault:Secret"
 
 # Steps that change nothing: `refresh` is the refresh pass (what it found shows in the steps after
@@ -225,6 +226,55 @@ def _describe_link(step: Step, before: State) -> tuple[str, list[str]]:
     return heading, lines or _generic_lines(step)
 
 
+def _describe_routing(step: Step, _before: State) -> tuple[str, list[str]]:
+    heading = f"Direct Routing `{step.name}` (SIP trunks and voice routes)"
+    declared, azure = step.new_inputs, step.old_outputs
+    if step.op != "update" or not all(
+        isinstance(values.get(key), list) for values in (declared, azure) for key in ("trunks", "routes")
+    ):
+        return heading, _generic_lines(step)
+    lines: list[str] = []
+    ports = {t.get("fqdn"): t.get("port") for t in azure["trunks"] if isinstance(t, dict)}
+    for trunk in declared["trunks"]:
+        fqdn, port = trunk.get("fqdn"), trunk.get("port")
+        if fqdn not in ports:
+            lines.append(f"Trunk `{fqdn}` is gone from Azure: routes through it cannot use it.")
+        elif _is_number(port) and _is_number(ports[fqdn]) and float(port) != float(ports[fqdn]):
+            lines.append(f"Trunk `{fqdn}` signals on port {_shown(ports[fqdn])} in Azure, {_shown(port)} in the stack.")
+    found = {r.get("name"): r for r in azure["routes"] if isinstance(r, dict)}
+    for route in declared["routes"]:
+        name, there = route.get("name"), found.get(route.get("name"))
+        if there is None:
+            lines.append(f"Route `{name}` is gone from Azure: the numbers it matched go to a later route, or nowhere.")
+            continue
+        for key in ("numberPattern", "trunks", "description"):
+            if (there.get(key) or None) != (route.get(key) or None):
+                lines.append(
+                    f"Route `{name}`: `{key}` is {_shown(there.get(key))} in Azure, "
+                    f"{_shown(route.get(key))} in the stack."
+                )
+    declared_order = [r.get("name") for r in declared["routes"]]
+    azure_order = [n for n in found if n in declared_order]
+    if set(azure_order) == set(declared_order) and azure_order != declared_order:
+        lines.append(
+            f"The routes are tried in another order in Azure ({', '.join(azure_order)}) than the stack's "
+            f"({', '.join(declared_order)}): another route may take a call first."
+        )
+    undeclared = azure.get("undeclared") if isinstance(azure.get("undeclared"), dict) else {}
+    extra = [f"trunk `{t}`" for t in undeclared.get("trunks") or []] + [
+        f"route `{r}`" for r in undeclared.get("routes") or []
+    ]
+    if extra:
+        lines.append(
+            f"Made outside the stack, which owns the whole configuration: {', '.join(extra)}. "
+            "The next deployment removes them."
+        )
+    if not lines:
+        return heading, _generic_lines(step)
+    lines.append("The next deployment sets the declared trunks and routes back, routes in the declared order.")
+    return heading, lines
+
+
 def _describe_generic(step: Step, _before: State) -> tuple[str, list[str]]:
     return f"`{step.name}` ({step.type})", _generic_lines(step)
 
@@ -233,6 +283,7 @@ DESCRIBERS: dict[str, Callable[[Step, State], tuple[str, list[str]]]] = {
     POOL: _describe_pool,
     VERIFICATION: _describe_verification,
     LINK: _describe_link,
+    SIP_ROUTING: _describe_routing,
 }
 
 _OPS = {
@@ -293,6 +344,13 @@ def _plain(value: Any) -> bool:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    """A value for a sentence: 5061.0 (as JSON numbers come) is 5061, text and lists as JSON."""
+    if _is_number(value) and float(value).is_integer():
+        return str(int(value))
+    return json.dumps(value)
 
 
 def _count(n: int, noun: str) -> str:

@@ -172,6 +172,26 @@ def _links_drop(step: Step) -> str | None:
     return " ".join(notes) or None
 
 
+def _routing_drops(step: Step) -> str | None:
+    """What an update of an instance's Direct Routing takes away: routes and trunks no longer declared
+    (calls they carried go elsewhere or nowhere), and everything made outside the stack once exclusive."""
+
+    def names(inputs: Mapping[str, Any], key: str, field_name: str) -> set[str] | None:
+        entries = inputs.get(key)
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            return None  # unknown in this preview
+        return {str(e.get(field_name)) for e in entries}
+
+    notes = []
+    for key, field_name, what in (("routes", "name", "voice routes"), ("trunks", "fqdn", "SIP trunks")):
+        old, new = names(step.old_inputs, key, field_name), names(step.new_inputs, key, field_name)
+        if old is not None and new is not None and old - new:
+            notes.append(f"removes the {what} {', '.join(sorted(old - new))}.")
+    if step.old_inputs.get("exclusive") is False and step.new_inputs.get("exclusive") is True:
+        notes.append("becomes exclusive: every trunk and route made outside the stack is removed.")
+    return " ".join(notes) or None
+
+
 @dataclass(frozen=True)
 class Hazard:
     """Why losing a resource of this type matters, in a reviewer's words."""
@@ -280,6 +300,14 @@ HAZARDS: dict[str, Hazard] = {
         "the stack's domains are unlinked from the old ACS resource and linked to the new one.",
         "the stack's domains (with exclusiveLinkedDomains, every domain) are unlinked: mail from them stops.",
         on_update=_links_drop,
+    ),
+    # Where the company's calls go through its own carrier: the SIP trunks and voice routes.
+    "pulumi-python:dynamic/siprouting:SipRouting": Hazard(
+        "Direct Routing (SIP trunks and voice routes)",
+        "the trunks and routes are set on the new ACS resource and removed from the old one: calls to and "
+        "from the old one have no route.",
+        "the stack's trunks and routes are removed: calls through the company's carrier have no route.",
+        on_update=_routing_drops,
     ),
     # Not data, but what keeps data from being deleted.
     "azure-native:authorization:ManagementLockByScope": Hazard(

@@ -290,3 +290,66 @@ def test_a_preview_that_failed_exits_2_with_its_errors(tmp_path, capsys):
     assert "the preview failed, so it says nothing about drift" in errors
     assert "(AuthorizationFailed) the client has no access" in errors
     assert "a warning" not in errors
+
+
+# Direct Routing: trunks and routes edited in the portal, in the words of a voice engineer.
+
+ROUTING = (
+    "urn:pulumi:prod::acs-platform::acs-platform:index:AcsInstance"
+    "$pulumi-python:dynamic/siprouting:SipRouting::acs-contoso-prod-us-direct-routing"
+)
+SBC1, SBC2 = "sbc1.voice.contoso.com", "sbc2.voice.contoso.com"
+EMERGENCY = {"name": "emergency", "numberPattern": "^(911|933)$", "trunks": [SBC1, SBC2]}
+US = {"name": "us-numbers", "numberPattern": "^\\+1(\\d{10})$", "trunks": [SBC1, SBC2]}
+DECLARED = {
+    "endpoint": "https://acs-contoso-prod-us.unitedstates.communication.azure.com",
+    "exclusive": True,
+    "trunks": [{"fqdn": SBC1, "port": 5061}, {"fqdn": SBC2, "port": 5061}],
+    "routes": [EMERGENCY, US],
+}
+
+
+def routing_drift(azure: dict) -> dict:
+    """The prod preview with the Direct Routing refreshed to `azure` (its outputs) and declared as committed."""
+    document = fixture("none")
+    state = {"type": "pulumi-python:dynamic/siprouting:SipRouting", "urn": ROUTING, "custom": True}
+    document["steps"].append(
+        {
+            "op": "update",
+            "urn": ROUTING,
+            "oldState": {**state, "inputs": DECLARED, "outputs": {**DECLARED, **azure}},
+            "newState": {**state, "inputs": DECLARED},
+            "diffReasons": sorted(azure),
+            "detailedDiff": {key: {"kind": "update", "inputDiff": False} for key in azure},
+        }
+    )
+    return document
+
+
+def test_a_route_edited_and_reordered_in_the_portal_is_drift_in_plain_words(tmp_path, capsys):
+    portal = {**US, "numberPattern": "^\\+1425(\\d{7})$"}
+    code, body, _, _ = check(tmp_path, capsys, routing_drift({"routes": [portal, EMERGENCY]}))
+    assert code == 1
+    assert "### Direct Routing `acs-contoso-prod-us-direct-routing` (SIP trunks and voice routes)" in body
+    assert (
+        'Route `us-numbers`: `numberPattern` is "^\\\\+1425(\\\\d{7})$" in Azure, "^\\\\+1(\\\\d{10})$" in the stack.'
+        in body
+    )
+    assert "tried in another order in Azure (us-numbers, emergency) than the stack's (emergency, us-numbers)" in body
+    assert "The next deployment sets the declared trunks and routes back, routes in the declared order." in body
+
+
+def test_a_trunk_gone_or_moved_and_entries_made_outside_an_exclusive_stack_are_named(tmp_path, capsys):
+    azure = {
+        "trunks": [{"fqdn": SBC1, "port": 5062}, {"fqdn": "sbc9.voice.contoso.com", "port": 5061}],
+        "routes": [EMERGENCY, {"name": "test", "numberPattern": "^\\+1555$", "trunks": [SBC1]}],
+        "undeclared": {"trunks": ["sbc9.voice.contoso.com"], "routes": ["test"]},
+    }
+    _, body, _, _ = check(tmp_path, capsys, routing_drift(azure))
+    assert f"Trunk `{SBC1}` signals on port 5062 in Azure, 5061 in the stack." in body
+    assert f"Trunk `{SBC2}` is gone from Azure" in body
+    assert "Route `us-numbers` is gone from Azure: the numbers it matched go to a later route, or nowhere." in body
+    assert (
+        "Made outside the stack, which owns the whole configuration: trunk `sbc9.voice.contoso.com`, route `test`."
+        in body
+    )

@@ -216,6 +216,35 @@ def test_a_link_update_is_a_danger_only_when_it_unlinks_a_domain(old, new, says)
     assert [says in d.meaning for d in dangers] == ([True] if says else [])
 
 
+SIP_ROUTING = "pulumi-python:dynamic/siprouting:SipRouting"
+US = {"name": "us", "numberPattern": "^\\+1(\\d{10})$", "trunks": ["sbc1.contoso.com"]}
+EMERGENCY = {"name": "emergency", "numberPattern": "^(911|933)$", "trunks": ["sbc1.contoso.com"]}
+SBC1, SBC2 = {"fqdn": "sbc1.contoso.com", "port": 5061}, {"fqdn": "sbc2.contoso.com", "port": 5061}
+UNKNOWN_LIST = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # how the engine writes a value not known yet
+
+
+@pytest.mark.parametrize(
+    "old, new, says",
+    [
+        ({"routes": [EMERGENCY, US], "trunks": [SBC1]}, {"routes": [US], "trunks": [SBC1]}, "voice routes emergency"),
+        ({"routes": [US], "trunks": [SBC1, SBC2]}, {"routes": [US], "trunks": [SBC1]}, "SIP trunks sbc2.contoso.com"),
+        ({"routes": [US], "trunks": [SBC1]}, {"routes": [EMERGENCY, US], "trunks": [SBC1]}, None),  # one more
+        ({"routes": [EMERGENCY, US], "trunks": [SBC1]}, {"routes": [US, EMERGENCY], "trunks": [SBC1]}, None),
+        ({"routes": [US], "trunks": [SBC1]}, {"routes": UNKNOWN_LIST, "trunks": [SBC1]}, None),  # no claim
+    ],
+)
+def test_a_direct_routing_update_is_a_danger_only_when_it_removes_a_route_or_a_trunk(old, new, says):
+    dangers = find_dangers(one_step(step("update", SIP_ROUTING, "acs-us-direct-routing", old=old, new=new)))
+    assert [says in d.meaning for d in dangers] == ([True] if says else [])
+
+
+def test_direct_routing_becoming_exclusive_is_a_danger():
+    routing = {"routes": [US], "trunks": [SBC1]}
+    raw = step("update", SIP_ROUTING, "r", old={**routing, "exclusive": False}, new={**routing, "exclusive": True})
+    [danger] = find_dangers(one_step(raw))
+    assert "every trunk and route made outside the stack is removed" in danger.meaning
+
+
 def test_a_link_becoming_exclusive_is_a_danger():
     raw = step(
         "update", LINKS, "l", old={"domainIds": [], "exclusive": False}, new={"domainIds": [], "exclusive": True}
@@ -235,6 +264,7 @@ def test_a_link_becoming_exclusive_is_a_danger():
         "azure-native:dns:RecordSet",
         "pulumi-python:dynamic/emaildomains:DomainVerification",
         "pulumi-python:dynamic/emaildomains:LinkedDomains",
+        "pulumi-python:dynamic/siprouting:SipRouting",
         "azure-native:resources:ResourceGroup",
     ],
 )
