@@ -5,9 +5,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from google.protobuf import json_format
 
 from preflight.plan import Plan, PlannedResource
-from preflight.runner import plan_stack
+from preflight.runner import plan_stack, record_preview
 from preflight.stacks import load_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +60,15 @@ def plan_config(directory: Path, config: dict[str, Any], stack: str = "test") ->
 
 def plan_committed(stack: str) -> Plan:
     return plan_stack(load_project(REPO), stack)
+
+
+def registered_alone(program) -> tuple[str, Any, dict[str, Any]]:
+    """The one resource `program` registers in a preview under the mocks: its URN, its RegisterResource
+    request and the inputs its provider is sent (without the provider reference)."""
+    monitor = record_preview(program, "acs-platform", "test")
+    [(urn, request)] = [(u, r) for u, r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+    inputs = json_format.MessageToDict(request.object)
+    return urn, request, {k: v for k, v in inputs.items() if k != "__provider"}
 
 
 def one(plan: Plan, type_token: str) -> PlannedResource:

@@ -8,10 +8,8 @@ import urllib.request
 
 import pulumi
 import pytest
-from google.protobuf import json_format
 from pulumi.runtime import rpc
 
-from preflight.runner import record_preview
 from providers.retry import RETRY_TOTAL
 from providers.siprouting import (
     SipRouting,
@@ -24,6 +22,7 @@ from providers.siprouting import (
 from providers.siprouting.client import open_client, sip_routing_client
 from tests.fake_sip_routing import API_VERSION, EXAMPLES, FakeSipRouting
 from tests.rest_spec import SIP_ROUTING_SPEC, RestSpec
+from tests.stacks import registered_alone
 
 SBC1, SBC2, SBC3 = "sbc1.contoso.example", "sbc2.contoso.example", "sbc3.contoso.example"
 PORTAL = "sbc.portal.example"  # a trunk made outside the stack
@@ -573,14 +572,12 @@ def test_a_preview_of_a_program_declaring_sip_routing_calls_nothing_and_register
             ),
         )
 
-    monitor = record_preview(program, "acs-platform", "test")
+    urn, request, inputs = registered_alone(program)
 
     assert sum(fake.calls.values()) == 0
-    [(urn, request)] = [(u, r) for u, r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
     assert request.type == "pulumi-python:dynamic/siprouting:SipRouting"
     assert urn.endswith("::direct-routing")
-    inputs = json_format.MessageToDict(request.object)
-    assert {k: v for k, v in inputs.items() if k != "__provider"} == {
+    assert inputs == {
         "endpoint": fake.url,
         "connectionStringEnv": "ACS_CONNECTION_STRING",
         "exclusive": True,
