@@ -29,6 +29,7 @@ shared = SharedInfrastructure(
         monitoring=config.monitoring,
         key_vault=config.key_vault,
         **({"dead_letter_storage": config.dead_letter_storage} if keeps_dead_letters else {}),
+        budget=config.budget,
         tags=stack_tags,
         lock=config.protection.lock,
         protect=config.protection.protect,

@@ -196,6 +196,39 @@ class DirectRoutingSettings(TypedDict):
     exclusive: NotRequired[bool]
 
 
+class SmsUsageSettings(TypedDict):
+    """Mirrors `stackconfig.usage.SmsUsageConfig`."""
+
+    country: str
+    number_type: str
+    direction: str
+    segments: int
+
+
+class EmailUsageSettings(TypedDict):
+    """Mirrors `stackconfig.usage.EmailUsageConfig`."""
+
+    messages: int
+    average_size_kb: int
+
+
+class PstnUsageSettings(TypedDict):
+    """Mirrors `stackconfig.usage.PstnUsageConfig`."""
+
+    country: str
+    number_type: str
+    direction: str
+    minutes: int
+
+
+class UsageSettings(TypedDict):
+    """Mirrors `stackconfig.usage.UsageConfig`."""
+
+    sms: NotRequired[list[SmsUsageSettings]]
+    email: NotRequired[EmailUsageSettings]
+    pstn_minutes: NotRequired[list[PstnUsageSettings]]
+
+
 class InstanceSettings(TypedDict):
     """Mirrors `stackconfig.model.InstanceConfig`."""
 
@@ -210,6 +243,7 @@ class InstanceSettings(TypedDict):
     email: NotRequired[EmailSettings]
     phone_numbers: NotRequired[PhoneNumbersSettings]
     direct_routing: NotRequired[DirectRoutingSettings]
+    expected_monthly_usage: NotRequired[UsageSettings]
 
 
 class ResourceGroupSettings(TypedDict):
@@ -261,6 +295,23 @@ class DeadLetterStorageSettings(TypedDict):
     redundancy: str
     blob_soft_delete_days: int
     container_soft_delete_days: int
+
+
+class BudgetThresholdSettings(TypedDict):
+    """Mirrors `stackconfig.budget.ThresholdConfig`."""
+
+    percent: float
+    kind: NotRequired[str]
+
+
+class BudgetSettings(TypedDict):
+    """Mirrors `stackconfig.budget.BudgetConfig`."""
+
+    amount: float
+    thresholds: NotRequired[list[BudgetThresholdSettings]]
+    contact_emails: NotRequired[list[str]]  # none: the stack's owner
+    contact_roles: NotRequired[list[str]]
+    start_date: NotRequired[str]
 
 
 class KeyRotationSettings(TypedDict):

@@ -1,6 +1,6 @@
 """What the ACS instances of a stack share: the resource group, the Log Analytics workspace, the
 Key Vault for connection strings and the dead-letter storage for events, each with its diagnostic
-setting, the lock on the group and the vault's readers.
+setting, the lock on the group, the vault's readers and the group's cost budget.
 
 A component of the package (`acs-platform:index:SharedInfrastructure`): its args are typed
 dictionaries whose sections mirror the stack configuration's, validated with the config's models.
@@ -11,17 +11,26 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_azure_native.resources as resources
 
+from stackconfig.budget import BudgetConfig
 from stackconfig.model import DeadLetterStorageConfig, MonitoringConfig, ResourceGroupConfig
 from stackconfig.roles import KEY_VAULT_SECRETS_USER
 from stackconfig.secrets import KeyVaultConfig
 
 from . import name_after, validated
 from .access import RoleAssignmentArgs, role_assignment
+from .budget import budget
+from .budget import budget_name as cost_budget_name
 from .dead_letters import dead_letter_storage
 from .keyvault import KeyVault, KeyVaultArgs, PrivateEndpointArgs
 from .monitoring import diagnostic_setting, workspace
 from .protection import lock
-from .settings import DeadLetterStorageSettings, KeyVaultSettings, MonitoringSettings, ResourceGroupSettings
+from .settings import (
+    BudgetSettings,
+    DeadLetterStorageSettings,
+    KeyVaultSettings,
+    MonitoringSettings,
+    ResourceGroupSettings,
+)
 
 
 class SharedInfrastructureArgs(TypedDict):
@@ -32,6 +41,8 @@ class SharedInfrastructureArgs(TypedDict):
     key_vault: KeyVaultSettings
     # Absent when no instance keeps dead letters: then no storage account is deployed.
     dead_letter_storage: NotRequired[DeadLetterStorageSettings]
+    # The monthly cost budget on the resource group (docs/budget.md). Absent: no budget is deployed.
+    budget: NotRequired[BudgetSettings]
     tags: dict[str, str]  # on every resource that takes tags
     lock: str  # "CanNotDelete" on the group (when it is the stack's own), or "None"
     protect: bool  # Pulumi `protect` on what holds data: the group, the workspace, the vault
@@ -49,6 +60,7 @@ class SharedInfrastructure(pulumi.ComponentResource):
     key_vault_uri: pulumi.Output[str]
     dead_letter_account_id: pulumi.Output[str] | None  # None without dead-letter storage
     dead_letter_container_id: pulumi.Output[str] | None
+    budget_name: pulumi.Output[str] | None  # known at preview, and waits for the budget; None without one
 
     def __init__(self, name: str, args: SharedInfrastructureArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:index:SharedInfrastructure", name, None, opts)
@@ -61,6 +73,7 @@ class SharedInfrastructure(pulumi.ComponentResource):
         if group.existing:
             # The group is someone else's: used by name, neither created nor locked here.
             self.resource_group_name = pulumi.Output.from_input(group.name)
+            group_id: pulumi.Output[str] | None = None  # known once the workspace in it is
         else:
             resource_group = resources.ResourceGroup(
                 f"{name}-rg",
@@ -71,6 +84,7 @@ class SharedInfrastructure(pulumi.ComponentResource):
             )
             # Everything placed in the group waits until the group exists.
             self.resource_group_name = name_after(resource_group, group.name)
+            group_id = resource_group.id
             if args["lock"] != "None":
                 lock(f"{name}-rg-lock", level=args["lock"], scope=resource_group.id, parent=self)
 
@@ -85,6 +99,20 @@ class SharedInfrastructure(pulumi.ComponentResource):
         )
         self.workspace_id = logs.id
         self.workspace_name = pulumi.Output.from_input(monitoring.workspace_name)
+
+        self.budget_name = None
+        if args.get("budget") is not None:
+            budget_config = validated(BudgetConfig, args["budget"], "budget", f"SharedInfrastructure {name}")
+            cost_budget = budget(
+                f"{name}-budget",
+                # The group's id: the stack's own group's, or (an existing group, which the stack only names)
+                # built from the subscription of the workspace the stack puts in it.
+                scope=group_id if group_id is not None else logs.id.apply(lambda id: _group_id(id, group.name)),
+                resource_group_name=group.name,
+                config=budget_config,
+                parent=self,
+            )
+            self.budget_name = name_after(cost_budget, cost_budget_name(group.name))
 
         vault = KeyVault(
             f"{name}-keyvault",
@@ -166,5 +194,11 @@ class SharedInfrastructure(pulumi.ComponentResource):
                 "keyVaultUri": self.key_vault_uri,
                 "deadLetterAccountId": self.dead_letter_account_id,
                 "deadLetterContainerId": self.dead_letter_container_id,
+                "budgetName": self.budget_name,
             }
         )
+
+
+def _group_id(resource_id: str, group_name: str) -> str:
+    """The id of resource group `group_name` in the subscription of `resource_id`."""
+    return f"/subscriptions/{resource_id.split('/')[2]}/resourceGroups/{group_name}"

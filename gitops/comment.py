@@ -1,15 +1,16 @@
 """python -m gitops.comment --out FILE [--stack STACK ...] [--offline [STACK=]FILE ...]
-[--preview [STACK=]FILE ...] [--fork] [--job NAME=RESULT ...] [--run-url URL]
+[--preview [STACK=]FILE ...] [--cost [STACK=]FILE ...] [--fork] [--job NAME=RESULT ...] [--run-url URL]
 
 The pull request's ONE sticky comment: per stack, the offline policy gate's verdict (preflight's
-markdown report) and the preview against the deployed stack (gitops.preview's summary), under a table
-of every verdict. Its first line is a hidden marker, MARKER, by which the workflow finds the comment it
-wrote before and edits it instead of adding another.
+markdown report), the preview against the deployed stack (gitops.preview's summary) and the change in
+monthly cost (gitops.cost's section), under a table of every verdict. Its first line is a hidden marker,
+MARKER, by which the workflow finds the comment it wrote before and edits it instead of adding another.
 
 A report's stack is STACK when given as STACK=FILE, else its file name without the prefix up to the
-first `-` and the extension: `policy-prod.md` and `preview-prod.md` are both prod's. `--stack` names
-the stacks expected, so one whose report is missing says so rather than disappearing. `--fork`: the
-previews could not run (a fork gets no secrets and no OIDC token), and the body says so.
+first `-` and the extension: `policy-prod.md`, `preview-prod.md` and `cost-prod.md` are all prod's.
+`--stack` names the stacks expected, so one whose report is missing says so rather than disappearing.
+`--fork`: the previews could not run (a fork gets no secrets and no OIDC token), and the body says so.
+A big increase of a stack's monthly cost (gitops.cost's hidden line says so) is called out at the top.
 
 The same input gives the same body, byte for byte. Exit codes: 0 written; 2 a report cannot be read,
 or the command line is wrong.
@@ -39,6 +40,7 @@ FORK_NOTE = (
 
 _VERDICT = re.compile(r"^\*\*(.+)\*\*\s*$", re.MULTILINE)
 _PREVIEW_MARK = re.compile(r"<!-- acs-platform:preview (?P<fields>[^>]*)-->")
+_COST_MARK = re.compile(r"<!-- acs-platform:cost (?P<fields>[^>]*)-->")
 
 
 class ReportError(ValueError):
@@ -52,9 +54,10 @@ class Reports:
     offline: Mapping[str, str] = field(default_factory=dict)
     preview: Mapping[str, str] = field(default_factory=dict)
     stacks: tuple[str, ...] = ()  # the stacks expected, whether or not they have reports
+    cost: Mapping[str, str] = field(default_factory=dict)  # gitops.cost's sections
 
     def all_stacks(self) -> list[str]:
-        return sorted(set(self.stacks) | set(self.offline) | set(self.preview))
+        return sorted(set(self.stacks) | set(self.offline) | set(self.preview) | set(self.cost))
 
 
 def verdict_line(markdown: str) -> str | None:
@@ -63,14 +66,22 @@ def verdict_line(markdown: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+def _mark_fields(pattern: re.Pattern[str], markdown: str) -> dict[str, str]:
+    match = pattern.search(markdown)
+    if not match:
+        return {}
+    return dict(item.split("=", 1) for item in match.group("fields").split() if "=" in item)
+
+
 def preview_dangers(markdown: str) -> int:
     """How many dangers a preview summary found, from its hidden line (0 when it says none or `-`)."""
-    match = _PREVIEW_MARK.search(markdown)
-    if not match:
-        return 0
-    fields = dict(item.split("=", 1) for item in match.group("fields").split() if "=" in item)
-    value = fields.get("dangers", "0")
+    value = _mark_fields(_PREVIEW_MARK, markdown).get("dangers", "0")
     return int(value) if value.isdigit() else 0
+
+
+def cost_big_increase(markdown: str) -> bool:
+    """Whether a cost section calls out a big increase of the monthly cost, from its hidden line."""
+    return _mark_fields(_COST_MARK, markdown).get("big") == "yes"
 
 
 def _cell(text: str) -> str:
@@ -104,11 +115,18 @@ def compose(
             "would be replaced or deleted in a deployed stack. See the stack's preview below.",
             "",
         ]
+    dearer = [s for s in stacks if s in reports.cost and cost_big_increase(reports.cost[s])]
+    if dearer:
+        lines += ["> [!WARNING]", "> **The monthly cost goes up** (offline estimate; see the stack's cost below):"]
+        lines += [f"> - `{s}`: {verdict_line(reports.cost[s])}" for s in dearer]
+        lines += [""]
     if fork:
         lines += [FORK_NOTE]
 
-    lines += ["| Stack | Offline policy gate (first deployment, under mocks) | Preview against the deployed stack |"]
-    lines += ["|---|---|---|"]
+    with_cost = bool(reports.cost)  # a column only once the workflow sends estimates
+    header = "| Stack | Offline policy gate (first deployment, under mocks) | Preview against the deployed stack |"
+    lines += [header + (" Monthly cost (offline estimate) |" if with_cost else "")]
+    lines += ["|---|---|---|" + ("---|" if with_cost else "")]
     for stack in stacks:
         offline = reports.offline.get(stack)
         offline_cell = (verdict_line(offline) or "report without a verdict") if offline else "⚠️ no report: see the log"
@@ -119,9 +137,14 @@ def compose(
             preview_cell = "⏭️ not run (fork)"
         else:
             preview_cell = "⚠️ no summary: see the log"
-        lines.append(f"| `{stack}` | {_cell(offline_cell)} | {_cell(preview_cell)} |")
+        row = f"| `{stack}` | {_cell(offline_cell)} | {_cell(preview_cell)} |"
+        if with_cost:
+            cost = reports.cost.get(stack)
+            cost_cell = (verdict_line(cost) or "section without a verdict") if cost else "⚠️ no estimate: see the log"
+            row += f" {_cell(cost_cell)} |"
+        lines.append(row)
     if not stacks:
-        lines.append("| — | no report | no report |")
+        lines.append("| — | no report | no report |" + (" no report |" if with_cost else ""))
     lines.append("")
     jobs_line = _jobs_line(jobs, run_url)
     if jobs_line:
@@ -136,6 +159,11 @@ def compose(
             lines += [preview.rstrip("\n"), ""]
         elif not fork:
             lines += ["No preview summary for this stack: see the preview job's log.", ""]
+        cost = reports.cost.get(stack)
+        if cost is not None:
+            lines += [cost.rstrip("\n"), ""]
+        elif with_cost:
+            lines += ["No estimate of the monthly cost for this stack: see the offline gate's log.", ""]
     return fit("\n".join(lines).rstrip("\n") + "\n", run_url)
 
 
@@ -193,6 +221,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--preview", action="append", default=[], metavar="[STACK=]FILE", help="gitops.preview's markdown"
     )
+    parser.add_argument("--cost", action="append", default=[], metavar="[STACK=]FILE", help="gitops.cost's markdown")
     parser.add_argument("--fork", action="store_true", help="the pull request comes from a fork: no previews")
     parser.add_argument(
         "--job", action="append", default=[], type=_job, metavar="NAME=RESULT", help="a job's result; repeatable"
@@ -204,7 +233,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        reports = Reports(_load(args.offline, "offline"), _load(args.preview, "preview"), tuple(args.stack))
+        reports = Reports(
+            _load(args.offline, "offline"),
+            _load(args.preview, "preview"),
+            tuple(args.stack),
+            _load(args.cost, "cost"),
+        )
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

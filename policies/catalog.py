@@ -2,6 +2,7 @@
 
 from . import (
     acs_baseline,
+    cost_budget,
     credentials,
     direct_routing,
     email_baseline,
@@ -30,4 +31,5 @@ POLICIES = [
     *credentials.POLICIES,
     *phone_numbers.POLICIES,
     *direct_routing.POLICIES,
+    *cost_budget.POLICIES,
 ]

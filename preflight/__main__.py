@@ -1,10 +1,12 @@
-"""python -m preflight plan|check --stack STACK [--format FORMAT] [--out FILE] [--report FORMAT=FILE ...]
+"""python -m preflight plan|check|cost --stack STACK [--format FORMAT] [--out FILE] [--report FORMAT=FILE ...]
 
 plan:  what the stack would create, from the real program under Pulumi's mocks.
 check: the plan judged by the policy pack, through its own analyzer, as `pulumi preview
        --policy-pack policies --policy-pack-config policies/config/STACK.json` would judge it;
        --report writes the same verdict in more formats, from the one run. SARIF names the stack
        file relative to the repository root: --repo-root, else the git top-level of the project.
+cost:  the monthly cost estimate of the stack, from its plan and its expectedMonthlyUsage, priced
+       with the policy pack's dated table (docs/cost.md).
 
 Exit codes: 0 done (check: no mandatory violation); 1 check found a mandatory violation, or the
 program failed for another reason (its traceback is printed: a bug to fix); 2 the configuration,
@@ -16,9 +18,11 @@ import os
 import sys
 from pathlib import Path
 
+from policies.cost_model import PriceTableError
 from stackconfig import ConfigError
+from stackconfig.loader import validate_stack_config
 
-from . import render
+from . import cost, render
 from .analyzer import PACK_DIR, Analysis, CheckResult, PackProcess, PolicyPackError
 from .policy_config import PolicyConfigError, load_policy_config
 from .report import render_json, render_text
@@ -39,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, formats, summary in (
         ("plan", ("text", "json"), "show what a stack would create, offline"),
         ("check", CHECK_FORMATS, "check a stack's plan against the policy pack, offline"),
+        ("cost", tuple(cost.RENDERERS), "estimate a stack's monthly cost, offline"),
     ):
         command = commands.add_parser(name, help=summary)
         command.add_argument("--stack", required=True, help="the stack: Pulumi.<stack>.yaml")
@@ -173,12 +178,19 @@ def main(argv: list[str] | None = None) -> int:
             pack = PackProcess(PACK_DIR, project.name, args.stack)
             result, text = _check(project, args, settings, pack)
             code = EXIT_FAILED if result.mandatory else EXIT_OK
+        elif args.command == "cost":
+            plan = plan_stack(project, args.stack, settings)  # validates the configuration first
+            config = validate_stack_config(args.stack, settings.values, frozenset(settings.secret_keys))
+            text = cost.RENDERERS[args.format](cost.estimate(plan, config))
         else:
             plan = plan_stack(project, args.stack, settings)
             text = render.render_json(plan) if args.format == "json" else render.render_tree(plan)
     except (UsageError, StackFileError, ConfigError, PolicyConfigError, SarifLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except PriceTableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except PolicyPackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -72,6 +72,14 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
         "allowBlobPublicAccess",
         "allowSharedKeyAccess",
     ),
+    "azure-native:consumption:Budget": (
+        "budgetName",
+        "scope",
+        "amount",
+        "timeGrain",
+        "timePeriod.startDate",
+        "notifications",
+    ),
 }
 
 

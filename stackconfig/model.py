@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
+from .budget import BudgetConfig
 from .direct_routing import DirectRoutingConfig
 from .email import EmailConfig
 from .errors import FOREIGN_KEYS, NAMESPACE
@@ -41,6 +42,7 @@ from .phone_numbers import PhoneNumbersConfig, PoolConfig
 from .roles import role_definition_guid
 from .secrets import KeyRotationConfig, KeyVaultConfig, PrincipalConfig
 from .tiers import TIERS
+from .usage import UsageConfig
 
 
 class RoleAssignmentConfig(PrincipalConfig):
@@ -73,6 +75,8 @@ class InstanceConfig(ConfigModel):
     phone_numbers: PhoneNumbersConfig | None = None
     # SIP trunks and voice routes to the company's own carrier (docs/direct-routing.md).
     direct_routing: DirectRoutingConfig | None = None
+    # Expected monthly volumes, for the cost estimate only (docs/cost.md): nothing is deployed from them.
+    expected_monthly_usage: UsageConfig | None = None
 
 
 class ResourceGroupConfig(ConfigModel):
@@ -178,6 +182,22 @@ class StackConfig(ConfigModel):
     key_vault: KeyVaultConfig
     key_rotation: KeyRotationConfig = KeyRotationConfig()
     dead_letter_storage: DeadLetterStorageConfig
+    # The monthly cost budget on the resource group (docs/budget.md): its amount from the tier, its alerts
+    # to the owner unless it names its contacts.
+    budget: BudgetConfig
+
+    @field_validator("budget")
+    @classmethod
+    def _budget_alerts_someone(cls, budget: BudgetConfig, info: ValidationInfo) -> BudgetConfig:
+        if budget.contact_emails is not None or "owner" not in info.data:  # a refused owner has its own error
+            return budget
+        owner = info.data["owner"].strip()
+        if not rules.EMAIL_ADDRESS.match(owner):
+            raise ValueError(
+                f"contactEmails is not set, and acs-platform:owner ({owner!r}) is not an email address to send the "
+                "budget's alerts to; allowed: contactEmails, a list of 1 to 50 email addresses"
+            )
+        return budget.model_copy(update={"contact_emails": [owner]})
 
     @field_validator("tags")
     @classmethod
@@ -259,6 +279,7 @@ class StackConfig(ConfigModel):
                 "blobSoftDeleteDays": tier.dead_letter_soft_delete_days,
                 "containerSoftDeleteDays": tier.dead_letter_soft_delete_days,
             },
+            "budget": {"amount": tier.budget_amount},
         }
         for section, defaults in section_defaults.items():
             given = data.get(section, {})

@@ -25,6 +25,9 @@ class TierDefaults:
     # Direct Routing: whether the stack owns an instance's whole SIP configuration and removes the trunks
     # and routes it does not declare (prod), or keeps what others added by hand (dev).
     direct_routing_exclusive: bool
+    # The monthly cost budget on the resource group (acs-platform:budget.amount), in the billing account's
+    # currency: Azure has no currency field, so 100 is USD 100 on a USD account and EUR 100 on a EUR one.
+    budget_amount: float
 
 
 TIERS: dict[str, TierDefaults] = {
@@ -38,6 +41,7 @@ TIERS: dict[str, TierDefaults] = {
         dead_letter_redundancy="Standard_LRS",
         dead_letter_soft_delete_days=7,
         direct_routing_exclusive=False,
+        budget_amount=100,
     ),
     "prod": TierDefaults(
         lock="CanNotDelete",
@@ -51,5 +55,6 @@ TIERS: dict[str, TierDefaults] = {
         dead_letter_redundancy="Standard_ZRS",
         dead_letter_soft_delete_days=30,
         direct_routing_exclusive=True,
+        budget_amount=1000,
     ),
 }

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from gitops import comment, preview
+from gitops import comment, cost, preview
 from gitops.digest import DigestError as PreviewError
 from gitops.digest import Preview, parse_preview
 from gitops.preview import find_dangers, parse_event_log, summarize
@@ -556,3 +556,94 @@ def test_the_comment_command_refuses_two_reports_for_one_stack_and_unreadable_on
     err = capsys.readouterr().err
     assert "two offline reports for stack 'dev'" in err and "cannot read" in err
     assert not (tmp_path / "c.md").exists()
+
+
+# --- the change in monthly cost, in the comment ---------------------------------------------------------
+
+
+def cost_sections() -> dict[str, str]:
+    """gitops.cost's sections: dev unchanged, prod's pool grown from 2 to 1000 numbers."""
+
+    def estimate(stack: str, numbers: int) -> cost.Estimate:
+        lease = {"instance": "contoso-us", "resource": "pool", "item": "phone number lease: US toll-free"}
+        lease |= {"kind": "fixed", "quantity": numbers, "unit": "number-month", "unitPrice": 2, "source": "lease"}
+        lease["monthly"] = 2 * numbers
+        amount = {"monthly": 2 * numbers, "known": 2 * numbers, "unknownLines": 0}
+        document = {"stack": stack, "project": "acs-platform", "currency": "USD", "pricesReadOn": "2026-11-20"}
+        document |= {"total": amount, "instances": [{"name": "contoso-us", **amount}], "lines": [lease]}
+        return cost.parse_estimate(json.dumps(document))
+
+    return {
+        "dev": cost.render_markdown("dev", estimate("dev", 1), estimate("dev", 1)),
+        "prod": cost.render_markdown("prod", estimate("prod", 1000), estimate("prod", 2)),
+    }
+
+
+def test_each_stack_part_of_the_comment_gets_its_cost_and_the_table_a_column():
+    offline = {"dev": OFFLINE_DEV, "prod": OFFLINE_PROD}
+    body = comment.compose(comment.Reports(offline, previews(), ("dev", "prod"), cost_sections()))
+    assert "| Stack | Offline policy gate (first deployment, under mocks) | Preview against the deployed stack " in body
+    assert "| Preview against the deployed stack | Monthly cost (offline estimate) |\n|---|---|---|---|" in body
+    assert (
+        "| `dev` | ✅ no mandatory violations (2 advisory) | ✅ 1 change, none dangerous | no change: $2.00/month |"
+        in body
+    )
+    assert (
+        "| `prod` | ❌ 1 mandatory violation | 🚨 1 dangerous change (of 1) | ⬆️ +$1,996.00/month: $4.00 → $2,000.00 |"
+        in (body)
+    )
+    dev, prod = body.split("## Stack `dev`")[1].split("## Stack `prod`")
+    # In its stack's part, after the gate and the preview; one comment, one marker.
+    assert dev.index("### Policy check") < dev.index("### Preview") < dev.index("### Monthly cost: stack `dev`")
+    assert "### Monthly cost: stack `prod`" in prod and "### Monthly cost: stack `prod`" not in dev
+    assert "| quantity | contoso-us | pool | phone number lease: US toll-free |" in prod
+    assert body.count(comment.MARKER) == 1
+
+
+def test_a_big_increase_of_the_monthly_cost_is_called_out_at_the_top():
+    body = comment.compose(comment.Reports({}, {}, ("dev", "prod"), cost_sections()))
+    top = body.split("| Stack |")[0]
+    assert "> [!WARNING]" in top and "> **The monthly cost goes up**" in top
+    assert "> - `prod`: ⬆️ +$1,996.00/month: $4.00 → $2,000.00" in top
+    assert "`dev`" not in top
+    quiet = comment.compose(comment.Reports({}, {}, ("dev",), {"dev": cost_sections()["dev"]}))
+    assert "[!WARNING]" not in quiet
+
+
+def test_a_stack_without_its_cost_section_says_so():
+    body = comment.compose(comment.Reports({"dev": OFFLINE_DEV}, {}, ("dev", "prod"), {"dev": cost_sections()["dev"]}))
+    assert (
+        body.splitlines()[body.splitlines().index("## Stack `prod`") + 1 :].count(
+            "No estimate of the monthly cost for this stack: see the offline gate's log."
+        )
+        == 1
+    )
+    assert "| `prod` | ⚠️ no report: see the log | ⚠️ no summary: see the log | ⚠️ no estimate: see the log |" in body
+
+
+def test_without_cost_sections_the_comment_has_no_cost_column():
+    body = comment.compose(comment.Reports({"dev": OFFLINE_DEV}, previews(), ("dev",)))
+    assert "Monthly cost" not in body and "No estimate of the monthly cost" not in body
+
+
+def test_the_comment_with_cost_sections_still_fits_in_one_comment():
+    sections = cost_sections()
+    long = comment.compose(comment.Reports({"dev": OFFLINE_DEV + "| row |\n" * 20_000}, previews(), (), sections))
+    assert len(long) <= comment.MAX_CHARS
+    # The table of verdicts, cost included, is at the top: it survives the cut.
+    assert "| `prod` | ⚠️ no report: see the log | 🚨 1 dangerous change (of 1) | ⬆️ +$1,996.00/month" in long
+
+
+def test_the_comment_command_reads_cost_sections_by_file_name(tmp_path):
+    (tmp_path / "cost-prod.md").write_text(cost_sections()["prod"], encoding="utf-8")
+    (tmp_path / "x.md").write_text(cost_sections()["dev"], encoding="utf-8")
+    out = tmp_path / "comment.md"
+    code = comment.main(
+        ["--out", str(out), "--cost", str(tmp_path / "cost-prod.md"), "--cost", f"dev={tmp_path / 'x.md'}"]
+    )
+    assert code == 0
+    body = out.read_text(encoding="utf-8")
+    assert "### Monthly cost: stack `prod`" in body.split("## Stack `prod`")[1]
+    assert "### Monthly cost: stack `dev`" in body.split("## Stack `dev`")[1].split("## Stack `prod`")[0]
+    twice = ["--cost", str(tmp_path / "cost-prod.md"), "--cost", f"prod={tmp_path / 'x.md'}"]
+    assert comment.main(["--out", str(tmp_path / "again.md"), *twice]) == 2

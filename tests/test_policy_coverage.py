@@ -29,6 +29,10 @@ EXEMPT = {
     "email-custom-domain-verified judges the verification they serve.",
     "pulumi-python:dynamic/keyrotation:AcsKeyRotation": "the project's own provider, which rotates the ACS keys into "
     "Key Vault; its inputs hold no credential (no-plain-secret-inputs) and tests/test_keyrotation.py judges it.",
+    "azure-native:consumption:Budget": "the stack's cost budget, an alert that changes no resource: its amount, "
+    "thresholds, contacts and start date are validated as config (stackconfig/budget.py, tests/test_budget.py); the "
+    "cost policy monthly-cost-budget compares the stack's estimated cost with the policy config, not with this "
+    "resource, and no-preview-api-version judges its API version.",
 }
 # Component resources group real ones: they are not deployed themselves.
 EXEMPT_PREFIXES = {

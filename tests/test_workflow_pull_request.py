@@ -1,15 +1,18 @@
 """The pull-request workflow's contracts, read from .github/workflows/pull-request.yml.
 
-Every stack is gated offline, forks included, with no secret; only pull requests from this repository's
-branches preview the deployed stacks, in the stack's `preview-<stack>` environment, the one job with `id-token: write`;
-one sticky comment, found by its marker; no permission by default and each job its least; steps that
-run after a failure do not fail on files never written; the Pulumi CLI is the SDK's version; actions are
-at majors that run on Node 24.
+Every stack is gated offline, forks included, with no secret, and its monthly cost estimated on the base
+commit and on the head (a base that cannot estimate gives no before, never a failure); only pull requests
+from this repository's branches preview the deployed stacks, in the stack's `preview-<stack>` environment,
+the one job with `id-token: write`; one sticky comment, found by its marker; no permission by default and
+each job its least; steps that run after a failure do not fail on files never written; the Pulumi CLI is
+the SDK's version; actions are at majors that run on Node 24.
 """
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -121,6 +124,174 @@ def test_the_offline_gate_judges_every_stack_even_when_one_fails(jobs):
     assert '--report markdown="reports/policy-$stack.md"' in script
     assert '--report sarif="reports/policy-$stack.sarif"' in script
     assert gate["if"] == "${{ !cancelled() }}"  # after failing tests too
+
+
+COST_STEP = "Monthly cost, before and after"
+
+
+def test_the_cost_of_every_stack_is_estimated_on_the_head_and_on_the_base_commit(jobs):
+    job = jobs["test-and-gate"]
+    # The checkout holds the base commit too: the whole history, and a fetch of it should it be missing.
+    checkout = next(s for s in steps(job) if uses(s) == "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0
+    names = [s.get("name") for s in steps(job)]
+    assert (
+        names.index("Offline policy gate on every stack")
+        < names.index(COST_STEP)
+        < names.index("Verdicts in the job summary")
+    )
+    step = step_named(job, COST_STEP)
+    assert step["if"] == "${{ !cancelled() }}"
+    assert step["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    script = " ".join(step["run"].replace("\\\n", " ").split())
+    assert "for file in Pulumi.*.yaml; do" in script
+    assert (
+        '.venv/bin/python -m preflight cost --stack "$stack" --format json --out "reports/cost-$stack.json"' in script
+    )
+    assert 'git worktree add --quiet --detach "$base" "$BASE_SHA"' in script
+    # The base with the head's virtualenv, in the base's worktree; its failure only leaves --before out.
+    assert (
+        '(cd "$base" && "$GITHUB_WORKSPACE/.venv/bin/python" -m preflight cost --stack "$stack" --format json '
+        '--out "$GITHUB_WORKSPACE/reports/cost-base-$stack.json"); then '
+        'args+=(--before "reports/cost-base-$stack.json" --before-optional)'
+    ) in script
+    assert '.venv/bin/python -m gitops.cost "${args[@]}" || status=1' in script
+    assert script.rstrip().endswith('exit "$status"')
+    summary = step_named(job, "Verdicts in the job summary")["run"]
+    assert "reports/cost-*.md" in summary
+
+
+def test_the_cost_sections_reach_the_comment(jobs):
+    # Written to reports/, uploaded with the gate's artifact, downloaded by the comment job.
+    upload = next(s for s in steps(jobs["test-and-gate"]) if uses(s) == "actions/upload-artifact")
+    assert upload["with"]["path"] == "reports/"
+    compose = step_named(jobs["comment"], "Compose the comment")["run"]
+    assert 'for report in reports/cost-*.md; do args+=(--cost "$report"); done' in compose
+
+
+# The step's script, run for real against a scratch repository: a fake `python` runs gitops.cost for real
+# and stands in for `preflight cost`, estimating from `numbers:` in Pulumi.<stack>.yaml of the directory it
+# runs in, unless that directory has no-cost-command (an older base) or the stack file is missing.
+FAKE_PYTHON = """
+import json, runpy, sys
+from pathlib import Path
+args = sys.argv[1:]
+if args[:2] == ["-m", "gitops.cost"]:
+    sys.path.insert(0, {repo!r})
+    sys.argv = ["gitops.cost", *args[2:]]
+    runpy.run_module("gitops.cost", run_name="__main__")
+assert args[:3] == ["-m", "preflight", "cost"], args
+if Path("no-cost-command").exists():
+    sys.exit("python -m preflight: error: argument command: invalid choice: 'cost'")
+options = dict(zip(args[3::2], args[4::2]))
+stack = options["--stack"]
+stack_file = Path(f"Pulumi.{{stack}}.yaml")
+if not stack_file.exists():
+    sys.exit(f"no stack file {{stack_file}}")
+numbers = int(stack_file.read_text().split("numbers:")[1])
+line = {{"instance": "us", "resource": "pool", "item": "phone number lease", "kind": "fixed", "quantity": numbers,
+        "unit": "number-month", "unitPrice": 2, "monthly": 2 * numbers, "source": "lease"}}
+amount = {{"monthly": 2 * numbers, "known": 2 * numbers, "unknownLines": 0}}
+Path(options["--out"]).write_text(json.dumps({{"stack": stack, "project": "acs-platform", "currency": "USD",
+    "pricesReadOn": "2026-11-20", "total": amount, "instances": [{{"name": "us", **amount}}], "lines": [line]}}))
+"""
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def run_cost_step(jobs, tmp_path, *, base_files: dict[str, str], head_files: dict[str, str], base_sha=None):
+    """The step's script in a repository whose base commit has base_files and head commit head_files."""
+    workspace, runner_temp = tmp_path / "workspace", tmp_path / "runner"
+    workspace.mkdir()
+    runner_temp.mkdir()
+    _git(workspace, "init", "--quiet")
+    for name, text in base_files.items():
+        (workspace / name).write_text(text, encoding="utf-8")
+    _git(workspace, "add", "-A")
+    _git(workspace, "commit", "--quiet", "-m", "base")
+    base = _git(workspace, "rev-parse", "HEAD")
+    for name in base_files:
+        (workspace / name).unlink()
+    for name, text in head_files.items():
+        (workspace / name).write_text(text, encoding="utf-8")
+    _git(workspace, "add", "-A")
+    _git(workspace, "commit", "--quiet", "-m", "head")
+    python = workspace / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    (workspace / ".venv" / "fake.py").write_text(FAKE_PYTHON.format(repo=str(REPO)), encoding="utf-8")
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{workspace / ".venv" / "fake.py"}" "$@"\n')
+    python.chmod(0o755)
+    step = step_named(jobs["test-and-gate"], COST_STEP)
+    env = {**os.environ, "BASE_SHA": base_sha or base, "RUNNER_TEMP": str(runner_temp)}
+    env |= {"GITHUB_WORKSPACE": str(workspace), "GIT_TERMINAL_PROMPT": "0"}
+    # As GitHub runs a `run:` step: bash -e.
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    reports = workspace / "reports"
+    sections = {p.name: p.read_text(encoding="utf-8") for p in sorted(reports.glob("cost-*.md"))}
+    return result, sections
+
+
+def test_the_cost_step_compares_with_the_base_and_never_fails_because_of_it(jobs, tmp_path):
+    # dev's pool grows from 2 to 1000 numbers; prod is new in this pull request (the base cannot estimate it).
+    result, sections = run_cost_step(
+        jobs,
+        tmp_path,
+        base_files={"Pulumi.dev.yaml": "numbers: 2\n"},
+        head_files={"Pulumi.dev.yaml": "numbers: 1000\n", "Pulumi.prod.yaml": "numbers: 3\n"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert set(sections) == {"cost-dev.md", "cost-prod.md"}
+    assert "**⬆️ +$1,996.00/month: $4.00 → $2,000.00**" in sections["cost-dev.md"]
+    assert "**$6.00/month (no estimate of the base branch)**" in sections["cost-prod.md"]
+
+
+def test_a_base_without_the_cost_command_gives_the_after_alone(jobs, tmp_path):
+    result, sections = run_cost_step(
+        jobs,
+        tmp_path,
+        base_files={"Pulumi.dev.yaml": "numbers: 2\n", "no-cost-command": ""},
+        head_files={"Pulumi.dev.yaml": "numbers: 5\n"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "**$10.00/month (no estimate of the base branch)**" in sections["cost-dev.md"]
+    assert "No estimate of dev on the base commit" in result.stdout
+
+
+def test_a_base_commit_that_cannot_be_checked_out_gives_the_after_alone(jobs, tmp_path):
+    result, sections = run_cost_step(
+        jobs,
+        tmp_path,
+        base_files={"Pulumi.dev.yaml": "numbers: 2\n"},
+        head_files={"Pulumi.dev.yaml": "numbers: 5\n"},
+        base_sha="0" * 40,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "::warning::the base commit" in result.stdout
+    assert "(no estimate of the base branch)" in sections["cost-dev.md"]
+
+
+def test_a_failing_estimate_of_the_head_fails_the_step_after_every_stack(jobs, tmp_path):
+    result, sections = run_cost_step(
+        jobs,
+        tmp_path,
+        base_files={"Pulumi.dev.yaml": "numbers: 2\n"},
+        head_files={"Pulumi.dev.yaml": "numbers: 1\n", "Pulumi.prod.yaml": "numbers: oops\n"},
+    )
+    assert result.returncode == 1
+    assert "::error::preflight cost --stack prod failed on this branch" in result.stdout
+    assert set(sections) == {"cost-dev.md"}  # dev was still compared
+    assert "**⬇️ -$2.00/month: $4.00 → $2.00**" in sections["cost-dev.md"]
 
 
 def test_every_stack_has_its_policy_config():
