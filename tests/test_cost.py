@@ -51,18 +51,25 @@ def test_the_prod_estimate_is_what_the_table_gives_by_hand(capsys):
     )
     # 2 x 2.00 + 40,000 x (0.0075 + 0.0025) + 8,000 x (0.0075 + 0.0010) + 6,000 x 0.022 + 1,500 x 0.013
     assert us == pytest.approx(623.50)
+    # Email: 150,000 messages of 40 KB from the US instance, 200,000 of 60 KB from the EU one.
+    us += 150000 * PRICE["email/message"] + 150000 * 40 / 1024 * PRICE["email/data"]
+    eu = 200000 * PRICE["email/message"] + 200000 * 60 / 1024 * PRICE["email/data"]
+    assert (us, eu) == (pytest.approx(623.50 + 37.50 + 0.703125), pytest.approx(50 + 1.40625))
     instances = {i["name"]: i for i in estimate["instances"]}
-    assert instances["acs-contoso-prod-us"]["known"] == pytest.approx(us)
-    assert instances["acs-contoso-prod-eu"]["known"] == 0
-    assert estimate["total"]["known"] == pytest.approx(us)
-    # Email, the workspace, the vault and the storage account have no price in the table.
-    assert estimate["total"] == {"monthly": None, "known": pytest.approx(us), "unknownLines": 7}
+    assert instances["acs-contoso-prod-eu"] == {
+        "name": "acs-contoso-prod-eu",
+        "monthly": pytest.approx(eu),
+        "known": pytest.approx(eu),
+        "unknownLines": 0,
+    }
     assert instances["acs-contoso-prod-us"] == {
         "name": "acs-contoso-prod-us",
-        "monthly": None,
+        "monthly": pytest.approx(us),
         "known": pytest.approx(us),
-        "unknownLines": 2,
+        "unknownLines": 0,
     }
+    # The workspace, the vault and the storage account have no price in the table.
+    assert estimate["total"] == {"monthly": None, "known": pytest.approx(us + eu, abs=1e-4), "unknownLines": 3}
     assert instances["shared"]["unknownLines"] == 3
     lease = next(line for line in estimate["lines"] if line["kind"] == "fixed")
     assert lease == {
@@ -86,10 +93,12 @@ def test_the_dev_estimate_is_what_the_table_gives_by_hand(capsys):
         + 500 * (PRICE["sms/US/tollFree/inbound"] + PRICE["sms-surcharge/US/tollFree/inbound"])
     )
     assert dev == pytest.approx(2 + 20 + 4.25)
-    assert estimate["total"]["known"] == pytest.approx(dev)
+    email = 5000 * PRICE["email/message"] + 5000 * 40 / 1024 * PRICE["email/data"]
+    assert email == pytest.approx(1.25 + 0.0234375)
+    assert estimate["total"]["known"] == pytest.approx(dev + email, abs=1e-4)  # the JSON keeps 4 decimals
     by_source = {line["source"]: line for line in estimate["lines"]}
     assert by_source["email/data"]["quantity"] == pytest.approx(5000 * 40 / 1024)
-    assert by_source["email/message"]["monthly"] is None
+    assert by_source["email/message"]["monthly"] == pytest.approx(1.25)
 
 
 def test_the_json_follows_the_contract_the_pull_request_comment_reads(capsys):
