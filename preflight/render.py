@@ -123,9 +123,21 @@ def _sip_exclusive(exclusive: bool) -> list[str]:
     return [f"{json.dumps(exclusive)} (trunks and routes not declared here are {kept})"]
 
 
+def _budget_alerts(notifications: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per alert: when it fires (actual or forecast cost above a share of the amount), to whom."""
+    if not notifications:
+        return ["none"]
+    lines = [""]
+    for alert in sorted(notifications.values(), key=lambda a: (a.get("thresholdType", ""), a.get("threshold", 0))):
+        whom = ", ".join([*alert.get("contactEmails", []), *alert.get("contactRoles", [])]) or "nobody"
+        lines.append(f"  {alert.get('thresholdType')} cost above {_number(alert.get('threshold'))} %: {whom}")
+    return lines
+
+
 # Settings shown their own way where one line of JSON would not be read: the text after "key:", then
 # any lines below it.
 FORMATS = {
+    ("azure-native:consumption:Budget", "notifications"): _budget_alerts,
     ("pulumi-python:dynamic/siprouting:SipRouting", "exclusive"): _sip_exclusive,
     ("pulumi-python:dynamic/siprouting:SipRouting", "trunks"): _sip_trunks,
     ("pulumi-python:dynamic/siprouting:SipRouting", "routes"): _voice_routes,

@@ -324,7 +324,10 @@ def test_the_plan_text_shows_the_budget(budget_plans):
     assert "+ azure-native:consumption:Budget  shared-budget" in text
     for line in ("budgetName: budget-rg-acs-prod", "amount: 1000", "timeGrain: Monthly", "scope: from shared-rg"):
         assert line in text
-    assert "notifications: " in text and "forecasted100Percent" in text
+    # One line per alert, in the words of a reader: when it fires and whom it emails.
+    assert "notifications:\n" in text
+    for alert in ("Actual cost above 80 %", "Actual cost above 100 %", "Forecasted cost above 100 %"):
+        assert f"{alert}: platform-team@contoso.com" in text
 
 
 def test_an_existing_resource_group_gets_the_budget_in_that_group(tmp_path):
