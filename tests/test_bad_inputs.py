@@ -287,7 +287,7 @@ BAD = [
     Bad("namespace/azure-native-underscore",
         stack(config={"azure-native:location": None}, extra="azure_native:location: westeurope"),
         ["azure_native:location", SUGGESTION, "azure-native:location"]),
-    # --- wrong types and unknown keys, level by level (README, "Configuration") --------------
+    # --- wrong types and unknown keys, level by level (docs/configuration.md) ----------------
     Bad("types/unknown-top-level-key", stack(extra="acs-platform:instanes: []"),
         ["acs-platform:instanes", UNKNOWN]),
     Bad("types/dotted-key-written-literally", stack(extra="acs-platform:resourceGroup.name: rg-x"),
