@@ -29,8 +29,6 @@ from . import azure_rules as rules
 from . import fields
 from .fields import ConfigModel, from_go_time, matching, unique_by
 
-KEY = "budget"  # acs-platform:budget
-
 FIRST_START = date(2017, 6, 1)  # "Budget start date must be on or after June 1, 2017"
 MAX_NOTIFICATIONS = 5  # "Budget can have up to five notifications"
 MAX_CONTACT_EMAILS = 50  # Notification.contactEmails maxItems

@@ -38,7 +38,7 @@ from .fields import (
     matching,
     unique_by,
 )
-from .phone_numbers import PhoneNumbersConfig, PoolConfig
+from .phone_numbers import PhoneNumbersConfig
 from .roles import role_definition_guid
 from .secrets import KeyRotationConfig, KeyVaultConfig, PrincipalConfig
 from .tiers import TIERS
@@ -298,10 +298,6 @@ class StackConfig(ConfigModel):
             for instance in self.instances
             if not instance.disable_local_auth
         }
-
-    def protects_numbers(self, pool: PoolConfig) -> bool:
-        """Whether a pool's numbers survive a delete: its own setting, else the tier's."""
-        return pool.protect if pool.protect is not None else TIERS[self.tier].protect_phone_numbers
 
     def tags_for(self, extra: dict[str, str]) -> dict[str, str]:
         """A taggable resource's tags: the stack's, its own, then the standard ones, which win."""
