@@ -60,6 +60,8 @@ instances = {
             protect_phone_numbers=TIERS[config.tier].protect_phone_numbers,
             direct_routing_exclusive=TIERS[config.tier].direct_routing_exclusive,
             secret_webhook_urls=secret_webhook_urls,
+            # Existing resources to import instead of creating (docs/adoption.md).
+            adopt=config.adopt,
         ),
     )
     for instance in config.instances

@@ -2,7 +2,7 @@
 instance, `SharedInfrastructure` (shared.py) what the instances of a stack share; the other modules
 build one concern each for them.
 
-Here are the helpers they share: two for names, one for secure config values, one for settings."""
+Here are the helpers they share: one for names, one for secure config values, one for settings."""
 
 import re
 from typing import Any, TypeVar
@@ -43,12 +43,6 @@ def name_after(resource: pulumi.Resource, name: str) -> pulumi.Output[str]:
     a child would let Pulumi create the child before its parent. Deriving it from the parent's URN
     keeps the value known at preview and makes whatever takes it depend on the parent."""
     return resource.urn.apply(lambda _: name)
-
-
-def dashed_name(instance: str, *, prefix: str = "", suffix: str = "", max_length: int = 63) -> str:
-    """`prefix + instance + suffix` for an Azure name of letters, digits and '-': ACS names may
-    also have '_', which becomes '-'. Cut to `max_length`, never ending in '-'."""
-    return f"{prefix}{instance.replace('_', '-')}{suffix}"[:max_length].rstrip("-")
 
 
 def secret_input(value: str) -> pulumi.Output[str]:

@@ -15,6 +15,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_azure_native.communication as communication
 
+from stackconfig.adoption import acs_key, email_service_name, topic_name
 from stackconfig.fields import STANDARD_TAGS
 from stackconfig.model import InstanceConfig
 from stackconfig.roles import role_display_name
@@ -22,10 +23,11 @@ from stackconfig.secrets import KeyRotationConfig
 
 from . import name_after, validated
 from .access import RoleAssignmentArgs, role_assignment
+from .adoption import AS_IS_TAGGED, Adoption
 from .credentials import connection_string_secret, secret_name
 from .direct_routing import direct_routing
 from .email import Email, EmailArgs
-from .events import DeadLetterTarget, Events, EventsArgs, topic_name
+from .events import DeadLetterTarget, Events, EventsArgs
 from .monitoring import diagnostic_setting
 from .phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
 from .protection import lock
@@ -51,6 +53,9 @@ class AcsInstanceArgs(TypedDict):
     # declare (the prod tier's default). Unset: false, what others configured is kept.
     direct_routing_exclusive: NotRequired[bool]
     secret_webhook_urls: NotRequired[bool]  # the webhook URLs are Pulumi secrets
+    # Azure ids of existing resources to take over instead of creating (`acs-platform:adopt`,
+    # docs/adoption.md): those of this instance are imported by the next `pulumi up`, the others ignored.
+    adopt: NotRequired[list[str]]
 
 
 def identity_type(system_assigned: bool, user_assigned: bool) -> str:
@@ -82,6 +87,7 @@ class AcsInstance(pulumi.ComponentResource):
         # The instance's own tags on its ACS resource; the standard ones stay the stack's.
         standard = {key: stack_tags[key] for key in STANDARD_TAGS if key in stack_tags}
         protect = args["protect"]
+        adoption = Adoption(args.get("adopt", []))
 
         user_assigned = list(instance.managed_identities.user_assigned_resource_ids)
         service = communication.CommunicationService(
@@ -107,7 +113,7 @@ class AcsInstance(pulumi.ComponentResource):
                 delete_before_replace=True,
                 # Linked email domains are set by the email component's link once verified, so
                 # the ACS resource never waits on DNS; its own inputs must not undo the link.
-                ignore_changes=["linkedDomains"],
+                **adoption.options(acs_key(instance.name), as_is=AS_IS_TAGGED, ignore_changes=["linkedDomains"]),
             ),
         )
         self.service = service
@@ -173,6 +179,7 @@ class AcsInstance(pulumi.ComponentResource):
                 f"{name}-email",
                 EmailArgs(
                     instance=instance.name,
+                    email_service_name=email_service_name(instance),
                     service_id=service.id,
                     service_name=name_after(service, instance.name),
                     resource_group_name=args["resource_group_name"],
@@ -182,6 +189,7 @@ class AcsInstance(pulumi.ComponentResource):
                     exclusive_linked_domains=instance.email.exclusive_linked_domains,
                     tags=stack_tags,
                     protect=protect,
+                    adoption=adoption,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -229,6 +237,7 @@ class AcsInstance(pulumi.ComponentResource):
                 f"{name}-events",
                 EventsArgs(
                     instance=instance.name,
+                    topic_name=topic_name(instance),
                     service_id=service.id,
                     resource_group_name=args["resource_group_name"],
                     subscriptions=instance.events.subscriptions,
@@ -237,6 +246,7 @@ class AcsInstance(pulumi.ComponentResource):
                     else None,
                     tags=stack_tags,
                     secret_webhook_urls=args.get("secret_webhook_urls", False),
+                    adoption=adoption,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -247,7 +257,7 @@ class AcsInstance(pulumi.ComponentResource):
                 workspace_name=args["log_analytics_workspace_name"],
                 parent=self,
             )
-            self.event_topic = pulumi.Output.from_input(topic_name(instance.name))
+            self.event_topic = pulumi.Output.from_input(topic_name(instance))
 
         self.register_outputs(
             {

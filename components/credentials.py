@@ -8,8 +8,7 @@ import pulumi
 import pulumi_azure_native.keyvault as keyvault
 
 from providers.keyrotation.resource import AcsKeyRotation, AcsKeyRotationArgs
-
-from . import dashed_name
+from stackconfig.names import dashed_name
 
 CONTENT_TYPE = "text/plain; acs-connection-string"
 

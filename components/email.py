@@ -9,7 +9,6 @@ resource cleared, keeps domains linked outside the stack (reported as `unmanaged
 unless `exclusive_linked_domains` says the stack owns the whole list.
 """
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,13 +20,13 @@ import pulumi_azure_native.dns as dns
 from providers.emaildomains.link import LinkedDomains, LinkedDomainsArgs
 from providers.emaildomains.verification import RECORD_TYPES as VERIFIABLE_RECORD_TYPES
 from providers.emaildomains.verification import DomainVerification, DomainVerificationArgs
+from stackconfig import adoption as adopted
 from stackconfig.email import DomainConfig, SmtpUsernameConfig
 
-from . import dashed_name, name_after
+from . import name_after
+from .adoption import AS_IS_TAGGED, Adoption
 from .email_dns import DnsRecord, apex_txt_values, relative_name, txt_strings
 
-# Stable ids for suppressed addresses: the same address is always the same child resource.
-ADDRESS_NAMESPACE = uuid.UUID("0b5f3c1e-8a47-4e1b-9c2d-7e6f5a4b3c21")
 # Verified for every custom domain; DMARC only where the domain has a DMARC record.
 RECORD_TYPES = tuple(t for t in VERIFIABLE_RECORD_TYPES if t != "DMARC")
 
@@ -35,6 +34,7 @@ RECORD_TYPES = tuple(t for t in VERIFIABLE_RECORD_TYPES if t != "DMARC")
 @dataclass(frozen=True)
 class EmailArgs:
     instance: str
+    email_service_name: str  # `email.serviceName`, or `email-<instance>`
     service_id: pulumi.Input[str]  # the ACS resource the domains are linked to
     service_name: pulumi.Input[str]  # its name, for SMTP usernames, which are its children
     resource_group_name: pulumi.Input[str]
@@ -45,11 +45,7 @@ class EmailArgs:
     protect: bool  # the email service and domains: a deleted custom domain must be verified again
     # The instance's linkedDomains are the stack's alone: domains linked outside it are unlinked.
     exclusive_linked_domains: bool = False
-
-
-def email_service_name(instance: str) -> str:
-    """Email service names take letters, digits and '-', up to 63 of them."""
-    return dashed_name(instance, prefix="email-")
+    adoption: Adoption = Adoption()  # the existing service, domains, senders and lists it takes over
 
 
 def domain_key(domain: DomainConfig) -> str:
@@ -93,7 +89,7 @@ class Email(pulumi.ComponentResource):
         self._args = args
         self._dns_providers: dict[str, azure_native.Provider] = {}
 
-        service_name = email_service_name(args.instance)
+        service_name = args.email_service_name
         self.service = communication.EmailService(
             f"{name}-service",
             email_service_name=service_name,
@@ -101,7 +97,12 @@ class Email(pulumi.ComponentResource):
             location="global",
             data_location=args.data_location,
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, replace_on_changes=["dataLocation"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                replace_on_changes=["dataLocation"],
+                **args.adoption.options(adopted.email_service_key(service_name), as_is=AS_IS_TAGGED),
+            ),
         )
         self._service_name = name_after(self.service, service_name)
 
@@ -175,39 +176,55 @@ class Email(pulumi.ComponentResource):
             location="global",
             user_engagement_tracking="Enabled" if domain.engagement_tracking else "Disabled",
             tags=dict(self._args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=self._args.protect,
+                **self._args.adoption.options(
+                    adopted.domain_key(self._args.email_service_name, domain.name), as_is=AS_IS_TAGGED
+                ),
+            ),
         )
 
     def _senders(self, name: str, key: str, domain: DomainConfig, domain_name: pulumi.Output[str]) -> None:
+        service = self._args.email_service_name
         for sender in domain.senders:
             communication.SenderUsername(
                 f"{name}-{key}-sender-{sender.username.lower()}",
-                sender_username=sender.username.lower(),
+                sender_username=adopted.sender_name(sender),
                 username=sender.username,
                 display_name=sender.display_name,
                 domain_name=domain_name,
                 email_service_name=self._service_name,
                 resource_group_name=self._args.resource_group_name,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    **self._args.adoption.options(
+                        adopted.sender_key(service, domain.name, adopted.sender_name(sender))
+                    ),
+                ),
             )
 
     def _suppression_lists(self, name: str, key: str, domain: DomainConfig, domain_name: pulumi.Output[str]) -> None:
+        service = self._args.email_service_name
         for listed in domain.suppression_lists:
             suppression = communication.SuppressionList(
                 f"{name}-{key}-suppression-{listed.name}",
                 suppression_list_name=listed.name,
-                list_name=listed.name,
+                list_name=listed.list_name or listed.name,
                 domain_name=domain_name,
                 email_service_name=self._service_name,
                 resource_group_name=self._args.resource_group_name,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    **self._args.adoption.options(adopted.suppression_list_key(service, domain.name, listed.name)),
+                ),
             )
             list_name = name_after(suppression, listed.name)
             for address in listed.addresses:
-                address_id = str(uuid.uuid5(ADDRESS_NAMESPACE, address.email.lower()))
+                address_name = adopted.address_id(address)
                 communication.SuppressionListAddress(
-                    f"{name}-{key}-suppression-{listed.name}-{address_id}",
-                    address_id=address_id,
+                    f"{name}-{key}-suppression-{listed.name}-{address_name}",
+                    address_id=address_name,
                     email=address.email,
                     first_name=address.first_name,
                     last_name=address.last_name,
@@ -216,7 +233,12 @@ class Email(pulumi.ComponentResource):
                     domain_name=domain_name,
                     email_service_name=self._service_name,
                     resource_group_name=self._args.resource_group_name,
-                    opts=pulumi.ResourceOptions(parent=self),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        **self._args.adoption.options(
+                            adopted.suppressed_address_key(service, domain.name, listed.name, address_name)
+                        ),
+                    ),
                 )
 
     def _dns_provider(self, name: str, subscription_id: str | None) -> pulumi.ProviderResource | None:

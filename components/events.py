@@ -15,10 +15,12 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.eventgrid as eventgrid
 
 from stackconfig import roles
+from stackconfig.adoption import event_subscription_key, topic_key
 from stackconfig.events import AdvancedFilterConfig, DestinationConfig, SubscriptionConfig
 
 from . import name_after, secret_input
 from .access import RoleAssignmentArgs, role_assignment
+from .adoption import AS_IS_TAGGED, Adoption
 from .dead_letters import DEAD_LETTER_CONTAINER
 
 ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
@@ -36,6 +38,7 @@ class DeadLetterTarget:
 @dataclass(frozen=True)
 class EventsArgs:
     instance: str
+    topic_name: str  # `events.topicName`, or `evgt-<instance>`
     service_id: pulumi.Input[str]
     resource_group_name: pulumi.Input[str]
     subscriptions: Sequence[SubscriptionConfig]
@@ -43,6 +46,7 @@ class EventsArgs:
     tags: Mapping[str, str]
     # Webhook URLs are secure config: each is a Pulumi secret all the way to its `endpointUrl`.
     secret_webhook_urls: bool = False
+    adoption: Adoption = Adoption()  # the existing topic and subscriptions it takes over
 
 
 def _advanced_filter(config: AdvancedFilterConfig):
@@ -87,7 +91,7 @@ class _Grant:
 
 
 def _grants_needed(
-    instance: str, subscription: SubscriptionConfig, dead_letters: DeadLetterTarget | None
+    instance: str, topic: str, subscription: SubscriptionConfig, dead_letters: DeadLetterTarget | None
 ) -> list[_Grant]:
     """The roles the topic's identity needs for one subscription, each on one resource only."""
     needed = []
@@ -97,7 +101,7 @@ def _grants_needed(
                 f"{instance}-deadletters",
                 dead_letters.container_id,
                 roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
-                f"{topic_name(instance)} writes its dead letters, granted by acs-platform",
+                f"{topic} writes its dead letters, granted by acs-platform",
             )
         )
     sender = _sender_role(subscription.destination)
@@ -108,7 +112,7 @@ def _grants_needed(
                 f"{instance}-{_destination_key(scope)}",
                 scope,
                 role,
-                f"{topic_name(instance)} delivers its events here, granted by acs-platform",
+                f"{topic} delivers its events here, granted by acs-platform",
             )
         )
     return needed
@@ -159,10 +163,6 @@ def _delivery(destination: DestinationConfig, secret_webhook_url: bool = False) 
     }
 
 
-def topic_name(instance: str) -> str:
-    return f"evgt-{instance}"
-
-
 class Events(pulumi.ComponentResource):
     """The system topic of one ACS instance, its subscriptions and the roles its identity needs."""
 
@@ -174,20 +174,24 @@ class Events(pulumi.ComponentResource):
 
         self.topic = eventgrid.SystemTopic(
             f"{name}-topic",
-            system_topic_name=topic_name(args.instance),
+            system_topic_name=args.topic_name,
             resource_group_name=args.resource_group_name,
             location="global",  # ACS is global, so is its topic: see the README on residency
             source=args.service_id,
             topic_type=ACS_TOPIC_TYPE,
             identity=eventgrid.IdentityInfoArgs(type="SystemAssigned"),
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # An existing topic may have no identity yet: the next `up` gives it one.
+                **args.adoption.options(topic_key(args.topic_name), as_is=[*AS_IS_TAGGED, "identity"]),
+            ),
         )
         needed = {
-            subscription.name: _grants_needed(args.instance, subscription, args.dead_letters)
+            subscription.name: _grants_needed(args.instance, args.topic_name, subscription, args.dead_letters)
             for subscription in args.subscriptions
         }
-        assignments = self._grants(name, args.instance, [g for gs in needed.values() for g in gs])
+        assignments = self._grants(name, args.topic_name, [g for gs in needed.values() for g in gs])
         self.subscriptions = {
             subscription.name: self._subscription(
                 name,
@@ -201,7 +205,7 @@ class Events(pulumi.ComponentResource):
         self.register_outputs({"topicId": self.topic.id})
 
     def _grants(
-        self, name: str, instance: str, needed: Sequence[_Grant]
+        self, name: str, topic: str, needed: Sequence[_Grant]
     ) -> dict[tuple[str, str], authorization.RoleAssignment]:
         """Each role the topic's identity needs, declared once for the topic, by (scope key, role).
 
@@ -221,7 +225,7 @@ class Events(pulumi.ComponentResource):
                     scope_key=grant.scope_key,
                     scope_id=grant.scope,
                     principal_id=principal,
-                    principal_key=topic_name(instance),
+                    principal_key=topic,
                     principal_type="ServicePrincipal",
                     role_definition_guid=grant.role,
                     description=grant.description,
@@ -251,7 +255,7 @@ class Events(pulumi.ComponentResource):
         return eventgrid.SystemTopicEventSubscription(
             f"{name}-{subscription.name}",
             event_subscription_name=subscription.name,
-            system_topic_name=name_after(self.topic, topic_name(args.instance)),
+            system_topic_name=name_after(self.topic, args.topic_name),
             resource_group_name=args.resource_group_name,
             filter=eventgrid.EventSubscriptionFilterArgs(
                 included_event_types=list(subscription.event_types),
@@ -270,5 +274,9 @@ class Events(pulumi.ComponentResource):
             # Event Grid checks the identity's access when the subscription is created. Roles reach
             # it a few minutes after assignment; creating the subscription after them at least
             # keeps it from being created before they exist.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(grants)),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(grants),
+                **args.adoption.options(event_subscription_key(args.topic_name, subscription.name)),
+            ),
         )

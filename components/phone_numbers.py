@@ -68,6 +68,8 @@ class PhoneNumbers(pulumi.ComponentResource):
                     agree_to_not_resell=pool.config.agree_to_not_resell,
                     allow_replacement=pool.config.allow_replacement,
                     connection_string_env=connection_string_env(args.instance) if args.local_auth else None,
+                    # None when the pool adopts nothing: the input is then not sent, as before adoption existed.
+                    adopt_numbers=list(pool.config.adopt_numbers) or None,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, protect=pool.protected, retain_on_delete=pool.protected),
             )

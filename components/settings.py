@@ -86,6 +86,7 @@ class SubscriptionSettings(TypedDict):
 class EventsSettings(TypedDict):
     """Mirrors `stackconfig.events.EventsConfig`."""
 
+    topic_name: NotRequired[str]
     subscriptions: list[SubscriptionSettings]
 
 
@@ -102,12 +103,14 @@ class SenderSettings(TypedDict):
 
     username: str
     display_name: NotRequired[str]
+    resource_name: NotRequired[str]
 
 
 class SuppressedAddressSettings(TypedDict):
     """Mirrors `stackconfig.email.SuppressedAddressConfig`."""
 
     email: str
+    address_id: NotRequired[str]
     first_name: NotRequired[str]
     last_name: NotRequired[str]
     notes: NotRequired[str]
@@ -117,6 +120,7 @@ class SuppressionListSettings(TypedDict):
     """Mirrors `stackconfig.email.SuppressionListConfig`."""
 
     name: str
+    list_name: NotRequired[str]
     addresses: NotRequired[list[SuppressedAddressSettings]]
 
 
@@ -144,6 +148,7 @@ class SmtpUsernameSettings(TypedDict):
 class EmailSettings(TypedDict):
     """Mirrors `stackconfig.email.EmailConfig`."""
 
+    service_name: NotRequired[str]
     domains: list[DomainSettings]
     smtp_usernames: NotRequired[list[SmtpUsernameSettings]]
     exclusive_linked_domains: NotRequired[bool]
@@ -164,6 +169,7 @@ class PoolSettings(TypedDict):
     agree_to_not_resell: NotRequired[bool]
     protect: NotRequired[bool]
     allow_replacement: NotRequired[bool]
+    adopt_numbers: NotRequired[list[str]]
 
 
 class PhoneNumbersSettings(TypedDict):

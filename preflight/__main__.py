@@ -1,4 +1,5 @@
 """python -m preflight plan|check|cost --stack STACK [--format FORMAT] [--out FILE] [--report FORMAT=FILE ...]
+   python -m preflight adopt --subscription ID --resource-group NAME --stack STACK [--tier TIER] [--force] ...
 
 plan:  what the stack would create, from the real program under Pulumi's mocks.
 check: the plan judged by the policy pack, through its own analyzer, as `pulumi preview
@@ -7,20 +8,25 @@ check: the plan judged by the policy pack, through its own analyzer, as `pulumi 
        file relative to the repository root: --repo-root, else the git top-level of the project.
 cost:  the monthly cost estimate of the stack, from its plan and its expectedMonthlyUsage, priced
        with the policy pack's dated table (docs/cost.md).
+adopt: a new stack file for the ACS resources a resource group already has, read with read-only Azure
+       calls, each marked to be imported by the first `pulumi up` (docs/adoption.md).
 
-Exit codes: 0 done (check: no mandatory violation); 1 check found a mandatory violation, or the
-program failed for another reason (its traceback is printed: a bug to fix); 2 the configuration,
-a stack file, the policy config or the command line is wrong.
+Exit codes: 0 done (check: no mandatory violation); 1 check found a mandatory violation, Azure refused
+a read (adopt), or the program failed for another reason (its traceback is printed: a bug to fix); 2 the
+configuration, a stack file, the policy config or the command line is wrong.
 """
 
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from policies.cost_model import PriceTableError
 from stackconfig import ConfigError
 from stackconfig.loader import validate_stack_config
+from stackconfig.tiers import TIERS
 
 from . import cost, render
 from .analyzer import PACK_DIR, Analysis, CheckResult, PackProcess, PolicyPackError
@@ -55,6 +61,21 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--project-dir", type=Path, default=PROJECT_ROOT, help="the Pulumi project (default: this one)"
         )
+    adopt = commands.add_parser("adopt", help="write a stack file that adopts a resource group's ACS resources")
+    adopt.add_argument("--subscription", required=True, help="the subscription id of the resource group")
+    adopt.add_argument("--resource-group", required=True, help="the resource group holding the ACS resources")
+    adopt.add_argument("--stack", required=True, help="the stack to write: Pulumi.<stack>.yaml, new")
+    adopt.add_argument("--tier", choices=tuple(TIERS), default="dev", help="the stack's tier (default: dev)")
+    adopt.add_argument(
+        "--tenant-id",
+        default=os.environ.get("AZURE_TENANT_ID") or os.environ.get("ARM_TENANT_ID"),
+        help="the Entra ID tenant of the stack's Key Vault (default: AZURE_TENANT_ID, else ARM_TENANT_ID)",
+    )
+    adopt.add_argument("--owner", help="the owner tag (default: the resource group's owner tag)")
+    adopt.add_argument("--cost-center", help="the cost-center tag (default: the resource group's cost-center tag)")
+    adopt.add_argument("--force", action="store_true", help="replace the stack file if it exists")
+    adopt.add_argument("--stacks-dir", type=Path, help="where to write Pulumi.<stack>.yaml (default: the project)")
+    adopt.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help="the Pulumi project (default: this one)")
     check = commands.choices["check"]
     check.add_argument(
         "--policy-config", type=Path, help="the policy config file (default: policies/config/<stack>.json)"
@@ -165,8 +186,37 @@ def _check(
     return result, renderers[args.format](result)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _adopt(args: argparse.Namespace, read: Callable[..., Any] | None = None) -> int:
+    """`adopt`: reads the group (`read`, for tests: read_inventory's signature), writes the stack file."""
+    from providers.credential import provider_credential
+
+    from .adopt import AdoptError, StackOptions, adopt
+    from .adopt.read import AdoptReadError, read_inventory
+
+    try:
+        if args.stacks_dir is not None and not args.stacks_dir.is_dir():
+            raise UsageError(f"--stacks-dir {args.stacks_dir}: no such folder")
+        check_stack_name(args.stack)
+        project = load_project(args.project_dir.resolve(), args.stacks_dir)
+        target = project.stack_file(args.stack)
+        if target.exists() and not args.force:
+            raise UsageError(f"{target} exists already: adopt writes a new stack file (--force replaces it)")
+        inventory = (read or read_inventory)(args.subscription, args.resource_group, provider_credential())
+        options = StackOptions(args.tier, args.tenant_id, args.owner, args.cost_center)
+        adopt(inventory, options, project.root, target, args.stack, force=args.force)
+    except (UsageError, StackFileError, AdoptError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except AdoptReadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None, read: Callable[..., Any] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "adopt":
+        return _adopt(args, read)
     code = EXIT_OK
     pack: PackProcess | None = None
     try:

@@ -62,6 +62,10 @@ class PlannedResource:
     provider: str | None = None  # an explicit provider's reference ("urn::id"); None: the default one
     retain_on_delete: bool = False  # a delete leaves the cloud resource in place
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)  # input key -> URNs
+    # The Azure id of the existing resource `pulumi up` imports instead of creating (`acs-platform:adopt`);
+    # None: it is created. `ignore_changes`: the inputs left as Azure has them (at import, the tags).
+    import_id: str | None = None
+    ignore_changes: list[str] = field(default_factory=list)
     # The inputs as the SDK sent them, secrets and unknowns marked but not redacted: what the
     # engine hands a policy pack. Never printed.
     wire_inputs: struct_pb2.Struct = field(default_factory=struct_pb2.Struct, repr=False, compare=False)
@@ -80,6 +84,8 @@ class PlannedResource:
             "provider": self.provider,
             "retainOnDelete": self.retain_on_delete,
             "propertyDependencies": self.property_dependencies,
+            "import": self.import_id,
+            "ignoreChanges": self.ignore_changes,
         }
 
 

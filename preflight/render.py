@@ -62,6 +62,7 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
         "calling",
         "areaCode",
         "quantity",
+        "adoptNumbers",
     ),
     "pulumi-python:dynamic/siprouting:SipRouting": ("exclusive", "trunks", "routes"),
     "azure-native:storage:StorageAccount": (
@@ -164,6 +165,16 @@ def _settings(resource: PlannedResource, names: dict[str, str]) -> list[str]:
     return lines
 
 
+def _import_lines(resource: PlannedResource) -> list[str]:
+    """Where an imported resource comes from, and what the import leaves as Azure has it."""
+    if not resource.import_id:
+        return []
+    lines = [f"import: {resource.import_id}"]
+    if resource.ignore_changes:
+        lines.append(f"left as Azure has it: {', '.join(resource.ignore_changes)}")
+    return lines
+
+
 def render_tree(plan: Plan) -> str:
     names = {r.urn: r.name for r in plan.resources}
     children = children_by_parent(plan.resources)  # the plan is in tree order already
@@ -179,17 +190,23 @@ def render_tree(plan: Plan) -> str:
                 branch, inner = "", ""
             flags = "  [protected]" if resource.protect else ""
             flags += "  [retained on delete]" if resource.retain_on_delete else ""
-            lines.append(f"{prefix}{branch}+ {resource.type}  {resource.name}{flags}")
+            # As `pulumi preview` marks them: + created, = imported.
+            operation = "=" if resource.import_id else "+"
+            lines.append(f"{prefix}{branch}{operation} {resource.type}  {resource.name}{flags}")
             detail = prefix + inner + ("│  " if children.get(resource.urn) else "   ")
+            lines.extend(f"{detail}  {setting}" for setting in _import_lines(resource))
             lines.extend(f"{detail}  {setting}" for setting in _settings(resource, names))
             visit(resource.urn, prefix + inner)
 
     visit(None, "")
     custom = sum(r.custom for r in plan.resources)
     protected = sum(r.protect for r in plan.resources)
+    imported = sum(bool(r.import_id) for r in plan.resources)
+    to_import = f", {imported} to import" if imported else ""
     lines += [
         "",
-        f"{custom} Azure resources to create ({protected} protected), {len(plan.resources) - custom} components.",
+        f"{custom - imported} Azure resources to create{to_import} ({protected} protected), "
+        f"{len(plan.resources) - custom} components.",
     ]
     if plan.outputs:
         lines += ["", "Outputs:"]

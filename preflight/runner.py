@@ -171,6 +171,8 @@ def _planned(urn: str, request) -> PlannedResource:
         provider=request.provider or None,
         retain_on_delete=request.retainOnDelete,
         property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
+        import_id=request.importId or None,
+        ignore_changes=list(request.ignoreChanges),
         wire_inputs=wire_inputs,
     )
 

@@ -180,6 +180,10 @@ SENDER_USERNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$
 SENDER_USERNAME_RULE = "the part of an address before @: letters, digits, '.', '_', '-', 1 to 64"
 EMAIL_ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s]+$")
 SUPPRESSION_LIST_NAME = re.compile(r"^[A-Za-z0-9-]{1,63}$")
+# Microsoft.Communication 2025-09-01, emailServiceName: ^[a-zA-Z0-9-]+$, 1 to 63 (Azure naming rules).
+EMAIL_SERVICE_NAME = re.compile(r"^[A-Za-z0-9-]{1,63}$")
+# Event Grid system topics: 3 to 128 letters, digits and '-' (Azure naming rules for Microsoft.EventGrid).
+SYSTEM_TOPIC_NAME = re.compile(r"^[A-Za-z0-9-]{3,128}$")
 VERIFICATION_TIMEOUT_MINUTES = (1, 180)
 
 # Phone numbers: ISO 3166 alpha-2 countries, the number types and capabilities ACS sells.

@@ -32,6 +32,9 @@ def _one_spf(values: list[str]) -> list[str]:
 class SenderConfig(ConfigModel):
     username: Annotated[str, matching(rules.SENDER_USERNAME, rules.SENDER_USERNAME_RULE)]
     display_name: NonEmpty | None = None
+    # The sender's resource name in Azure: by default the username in lower case; an adopted sender keeps the
+    # one it has (ARM names are case-insensitive, Pulumi's comparison of them is not).
+    resource_name: Annotated[str, matching(rules.SENDER_USERNAME, rules.SENDER_USERNAME_RULE)] | None = None
 
 
 class DnsZoneConfig(ConfigModel):
@@ -42,13 +45,19 @@ class DnsZoneConfig(ConfigModel):
 
 class SuppressedAddressConfig(ConfigModel):
     email: EmailAddress
+    # The address's resource name in Azure: by default a UUID of the address; an address added outside the
+    # stack (and adopted) keeps the one it has.
+    address_id: NonEmpty | None = None
     first_name: NonEmpty | None = None
     last_name: NonEmpty | None = None
     notes: NonEmpty | None = None
 
 
 class SuppressionListConfig(ConfigModel):
-    name: Annotated[str, matching(rules.SUPPRESSION_LIST_NAME, "1 to 63 letters, digits and '-'")]
+    name: Annotated[str, matching(rules.SUPPRESSION_LIST_NAME, "1 to 63 letters, digits and '-'")]  # the resource's
+    # The list's own name (its `listName`): by default `name`. Lists made in the portal have a GUID for a
+    # resource name and a name of their own.
+    list_name: NonEmpty | None = None
     addresses: Annotated[list[SuppressedAddressConfig], unique_by("the address", lambda a: a.email)] = []
 
 
@@ -88,6 +97,8 @@ class SmtpUsernameConfig(ConfigModel):
 
 
 class EmailConfig(ConfigModel):
+    # The email service's name: by default `email-<instance>`; an adopted service keeps the one it has.
+    service_name: Annotated[str, matching(rules.EMAIL_SERVICE_NAME, "1 to 63 letters, digits and '-'")] | None = None
     # The email service keeps its data where the instance does (its dataLocation is the instance's):
     # Azure refuses to link a domain from another geography (InvalidLinkedDomains).
     domains: Annotated[list[DomainConfig], Field(min_length=1), unique_by("the domain", lambda d: d.name)]

@@ -168,4 +168,7 @@ class SubscriptionConfig(ConfigModel):
 
 
 class EventsConfig(ConfigModel):
+    # The system topic's name: by default `evgt-<instance>`. Azure allows one system topic per ACS resource, so
+    # an adopted instance keeps the one it has.
+    topic_name: Annotated[str, matching(rules.SYSTEM_TOPIC_NAME, "3 to 128 letters, digits and '-'")] | None = None
     subscriptions: Annotated[list[SubscriptionConfig], Field(min_length=1), unique_by("the name", lambda s: s.name)]

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
+from .adoption import adoption_problems, email_service_name, topic_name
 from .budget import BudgetConfig
 from .direct_routing import DirectRoutingConfig
 from .email import EmailConfig
@@ -185,6 +186,43 @@ class StackConfig(ConfigModel):
     # The monthly cost budget on the resource group (docs/budget.md): its amount from the tier, its alerts
     # to the owner unless it names its contacts.
     budget: BudgetConfig
+    # Existing resources the stack takes over: the first `pulumi up` imports them instead of creating them
+    # (docs/adoption.md). Written by `python -m preflight adopt`; can be removed once they are in the state.
+    adopt: Annotated[list[NonEmpty], unique_by("the id", str.lower)] = []
+
+    @field_validator("instances")
+    @classmethod
+    def _instances_name_their_own_resources(cls, instances: list[InstanceConfig]) -> list[InstanceConfig]:
+        """An email service or a system topic is one instance's: two of the same name would be one resource."""
+        for what, name_of, has in (
+            ("email service", email_service_name, lambda i: i.email is not None),
+            ("Event Grid system topic", topic_name, lambda i: i.events is not None),
+        ):
+            owners: dict[str, str] = {}
+            for instance in filter(has, instances):
+                other = owners.setdefault(name_of(instance).lower(), instance.name)
+                if other != instance.name:
+                    raise ValueError(
+                        f"{other} and {instance.name} would both have the {what} {name_of(instance)}; "
+                        "each instance needs its own"
+                    )
+        return instances
+
+    @field_validator("adopt")
+    @classmethod
+    def _adopts_what_it_declares(cls, ids: list[str], info: ValidationInfo) -> list[str]:
+        if "instances" not in info.data or "resource_group" not in info.data:
+            return ids  # their own errors say why
+        group = info.data["resource_group"]
+        problems = adoption_problems(ids, group.name, info.data["instances"])
+        if ids and not group.existing:
+            problems.append(
+                f"the resources to adopt are in the resource group {group.name}, which exists already: set "
+                "acs-platform:resourceGroup.existing: true (the stack would try to create it)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return ids
 
     @field_validator("budget")
     @classmethod

@@ -157,6 +157,7 @@ class FakePhoneNumbers(DataPlaneAuth, HttpsFake):
         self.running_polls = 1  # operation polls that answer "running" before the outcome
         self.page_size = 100  # at most this many numbers per page of the list, whatever `top` asks
         self.calls: Counter[str] = Counter()  # by endpoint: "search", "purchase", "release", ...
+        self.methods: Counter[str] = Counter()  # by HTTP method: "GET", "POST", "PATCH", "DELETE"
         self.polls: Counter[str] = Counter()  # operation polls, by operation kind
         self.auth: Counter[str] = Counter()  # "Bearer", "HMAC-SHA256"
         self.searches: list[dict[str, Any]] = []  # the request bodies, in order
@@ -190,6 +191,28 @@ class FakePhoneNumbers(DataPlaneAuth, HttpsFake):
                 self._sequence += 1
                 made.append(f"+{_CALLING_CODES.get(country, '999')}{area_code or '800'}{5550000 + self._sequence}")
             self._available.setdefault((country, number_type, area_code), []).extend(made)
+            return made
+
+    def add_purchased(
+        self,
+        country: str,
+        number_type: str,
+        count: int,
+        sms: str = "none",
+        calling: str = "none",
+        assignment_type: str = "application",
+    ) -> list[str]:
+        """Makes `count` numbers the resource already holds (bought before, in the portal) and returns them.
+        `sms` and `calling` as the service writes capabilities: "none", "inbound", "outbound", "inbound+outbound"."""
+        with self._lock:
+            made = []
+            for _ in range(count):
+                self._sequence += 1
+                number = f"+{_CALLING_CODES.get(country, '999')}800{5550000 + self._sequence}"
+                self._purchased[number] = Purchased(
+                    number, country, number_type, assignment_type, {"sms": sms, "calling": calling}, _now(self.clock)
+                )
+                made.append(number)
             return made
 
     def available(self, country: str, number_type: str, area_code: str | None = None) -> list[str]:
@@ -236,6 +259,7 @@ class FakePhoneNumbers(DataPlaneAuth, HttpsFake):
         kind, match = _route(method, url.path)
         with self._lock:
             self.calls[kind or f"{method} {url.path}"] += 1
+            self.methods[method] += 1
             refused = self._authenticate(method, target, headers, body)
             if refused is not None:
                 return refused

@@ -225,7 +225,7 @@ BAD_INSTANCES = [
     (
         {"email": {"dataLocation": "UK", "domains": [{"name": "AzureManagedDomain"}]}},
         "acs-platform:instances[0].email.dataLocation",
-        "unknown key; allowed keys here: domains, exclusiveLinkedDomains, smtpUsernames",
+        "unknown key; allowed keys here: domains, exclusiveLinkedDomains, serviceName, smtpUsernames",
     ),
     (
         {"email": {"domains": [{"name": "AzureManagedDomain"}], "exclusiveLinkedDomains": "yes"}},

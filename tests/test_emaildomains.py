@@ -14,9 +14,8 @@ from preflight.runner import record_preview
 from providers.emaildomains import DomainId, EmailDomainError, parse_domain_id
 from providers.emaildomains.link import LinkedDomains, LinkedDomainsArgs, LinkedDomainsProvider
 from providers.emaildomains.verification import DomainVerification, DomainVerificationArgs, DomainVerificationProvider
-from tests.fake_arm import FakeArm
+from tests.fake_arm import ALL_VERIFIED, SUBSCRIPTION, FakeArm
 
-SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 DOMAINS = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-mail/providers/Microsoft.Communication/emailServices/mail-eu"
     "/domains"
@@ -25,14 +24,6 @@ SERVICES = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-acs/providers/Microsoft.Communication/communicationServices"
 )
 RECORD_TYPES = ("Domain", "SPF", "DKIM", "DKIM2", "DMARC")
-ALL_VERIFIED = dict.fromkeys(RECORD_TYPES, "Verified")
-
-
-@pytest.fixture
-def arm(certificate, clock):
-    """The fake ARM on the test's clock: ARM's checks end on the time the provider waits on."""
-    with FakeArm(*certificate, clock=clock) as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -355,19 +346,6 @@ def test_verification_arguments_are_checked(changes, message):
 
 
 # Linking
-
-
-@pytest.fixture
-def service(arm) -> str:
-    return arm.add_service(SUBSCRIPTION, "rg-acs", "acs-eu")
-
-
-@pytest.fixture
-def verified_domains(arm) -> list[str]:
-    return [
-        arm.add_domain(SUBSCRIPTION, "rg-mail", "mail-eu", name, states=ALL_VERIFIED)
-        for name in ("fabrikam.com", "contoso.com", "adatum.com")
-    ]
 
 
 def links(arm: FakeArm, service: str, domain_ids: list[str], exclusive=False) -> dict:

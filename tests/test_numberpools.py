@@ -12,12 +12,13 @@ import pytest
 from azure.communication.phonenumbers import PhoneNumberCapabilities
 from pulumi.runtime import rpc
 
+from policies.resource_types import PHONE_NUMBER_POOL
 from providers.numberpools import PhoneNumberPool, PhoneNumberPoolArgs, PhoneNumberPoolError, PhoneNumberPoolProvider
 from providers.numberpools.client import open_client, phone_numbers_client
 from providers.retry import RETRY_TOTAL
 from tests.fake_phone_numbers import API_VERSION, FakePhoneNumbers, new_access_key
 from tests.rest_spec import PHONE_NUMBERS_SPEC
-from tests.stacks import registered_alone
+from tests.stacks import minimal_config, one, plan_config, registered_alone
 
 
 class NoCredential:
@@ -773,3 +774,265 @@ def test_the_fake_starts_each_operation_as_the_spec_example_does(fake, clients):
     started_like_the_example(capabilities_update, "UpdatePhoneNumberCapabilities")
     started_like_the_example(release, "ReleasePhoneNumber")
     assert search.headers["operation-id"] == f"search_{search.headers['search-id']}"  # as in the example
+
+
+# Adopting numbers the ACS resource already holds (issue 16)
+
+# The pool of `props`: US toll-free, application, sms inbound+outbound, calling none.
+KIND = {"sms": "inbound+outbound", "calling": "none"}
+
+
+def bought_by_the_pool(fake, adopted):
+    return [n for n in fake.purchased if n not in adopted]
+
+
+# Create
+
+
+def test_a_pool_of_only_adopted_numbers_neither_searches_nor_buys(fake, clients, provider):
+    adopted = fake.add_purchased("US", "tollFree", 2, **KIND)
+    fake.add_numbers("US", "tollFree", 5, "800")  # there to be bought, if the pool wrongly bought
+
+    result = provider.create_from(props(fake, quantity=2, adoptNumbers=adopted), clients)
+
+    assert fake.calls["search"] == fake.calls["purchase"] == 0
+    assert fake.calls["get"] == 2  # each adopted number read, once
+    assert result.outs == {**state(fake, adopted, quantity=2), "adoptNumbers": adopted}
+    assert list(fake.purchased) == adopted
+    assert result.id.startswith("adopted-")
+
+
+def test_a_pool_larger_than_its_adopted_numbers_buys_only_the_difference(fake, clients, provider):
+    adopted = fake.add_purchased("US", "tollFree", 1, **KIND)
+    fake.add_numbers("US", "tollFree", 5, "800")
+
+    outs = provider.create(fake, clients, quantity=3, adoptNumbers=adopted)
+
+    [search] = fake.searches
+    assert search["quantity"] == 2
+    assert (fake.calls["search"], fake.calls["purchase"]) == (1, 1)
+    bought = bought_by_the_pool(fake, adopted)
+    assert len(bought) == 2
+    assert outs["phoneNumbers"] == adopted + bought  # the adopted ones first
+
+
+def test_a_number_the_resource_does_not_hold_fails_the_create_naming_it_and_nothing_is_bought(fake, clients, provider):
+    adopted = fake.add_purchased("US", "tollFree", 1, **KIND)
+    fake.add_numbers("US", "tollFree", 5, "800")
+
+    with pytest.raises(PhoneNumberPoolError) as raised:
+        provider.create(fake, clients, quantity=3, adoptNumbers=[*adopted, "+18009990000"])
+
+    message = str(raised.value)
+    assert message.startswith(f"adopting {adopted[0]}, +18009990000 into the phone number pool (US, tollFree")
+    assert "nothing was bought" in message
+    assert "+18009990000 is not held by this ACS resource" in message
+    assert "remove it from adopt_numbers" in message
+    assert adopted[0] + " is" not in message  # the number that fits is not blamed
+    assert fake.calls["search"] == fake.calls["purchase"] == 0
+    assert list(fake.purchased) == adopted
+
+
+@pytest.mark.parametrize(
+    ("held", "has", "fix"),
+    [
+        (
+            {"country": "GB", "number_type": "tollFree"},
+            "is GB tollFree, assignment application, sms inbound+outbound, calling none",
+            "a number's country_code cannot change",
+        ),
+        (
+            {"country": "US", "number_type": "geographic"},
+            "is US geographic, assignment application",
+            "a number's number_type cannot change",
+        ),
+        (
+            {"country": "US", "number_type": "tollFree", "assignment_type": "person"},
+            "is US tollFree, assignment person",
+            "a number's assignment_type cannot change",
+        ),
+        (
+            {"country": "US", "number_type": "tollFree", "sms": "inbound"},
+            "is US tollFree, assignment application, sms inbound, calling none",
+            "set its capabilities to sms inbound+outbound (in the portal) first",
+        ),
+        (
+            {"country": "US", "number_type": "tollFree", "calling": "inbound+outbound"},
+            "is US tollFree, assignment application, sms inbound+outbound, calling inbound+outbound",
+            "set its capabilities to calling none (in the portal) first",
+        ),
+    ],
+)
+def test_a_number_of_another_kind_fails_the_create_saying_what_it_is_and_what_the_pool_asks(
+    fake, clients, provider, held, has, fix
+):
+    [number] = fake.add_purchased(count=1, **{**KIND, **held})
+    fake.add_numbers("US", "tollFree", 5, "800")
+
+    with pytest.raises(PhoneNumberPoolError) as raised:
+        provider.create(fake, clients, quantity=2, adoptNumbers=[number])
+
+    message = str(raised.value)
+    assert f"{number} {has}" in message
+    assert "the pool asks for US tollFree, assignment application, sms inbound+outbound, calling none" in message
+    assert fix in message and "remove it from adopt_numbers" in message
+    assert fake.calls["search"] == fake.calls["purchase"] == 0
+    assert list(fake.purchased) == [number]
+
+
+# Diff and update
+
+
+def test_removing_adopted_numbers_from_the_list_after_the_create_changes_nothing(fake, clients, provider):
+    adopted = fake.add_purchased("US", "tollFree", 2, **KIND)
+    outs = provider.create(fake, clients, quantity=2, adoptNumbers=adopted)
+    calls = sum(fake.calls.values())
+    diff = PhoneNumberPoolProvider().diff
+
+    without = {k: v for k, v in props(fake, quantity=2).items() if k != "adoptNumbers"}
+    for news in (without, {**without, "adoptNumbers": None}, {**without, "adoptNumbers": adopted[:1]}):
+        assert diff("pool", outs, news).changes is False
+        assert provider.update(outs, news, clients)["phoneNumbers"] == adopted
+
+    assert sum(fake.calls.values()) == calls  # neither diff nor those updates called the service
+    assert list(fake.purchased) == adopted
+
+
+def test_an_update_adopts_a_newly_listed_number_before_buying_for_a_larger_quantity(fake, clients, provider):
+    fake.add_numbers("US", "tollFree", 5, "800")
+    outs = provider.create(fake, clients, quantity=2)
+    first = list(outs["phoneNumbers"])
+    [portal] = fake.add_purchased("US", "tollFree", 1, **KIND)
+    news = props(fake, quantity=4, adoptNumbers=[portal])
+
+    assert PhoneNumberPoolProvider().diff("pool", outs, news).changes is True
+    grown = provider.update(outs, news, clients)
+
+    assert fake.calls["get"] == 1
+    assert [s["quantity"] for s in fake.searches] == [2, 1]  # only what adoption left missing
+    [bought] = [n for n in fake.purchased if n not in [*first, portal]]
+    assert grown["phoneNumbers"] == [*first, portal, bought]
+    # Listed again on a later run: held already, so no change.
+    assert PhoneNumberPoolProvider().diff("pool", grown, news).changes is False
+
+
+def test_a_newly_listed_number_with_the_quantity_unchanged_is_refused_and_nothing_is_released(fake, clients, provider):
+    fake.add_numbers("US", "tollFree", 2, "800")
+    outs = provider.create(fake, clients, quantity=2)
+    [portal] = fake.add_purchased("US", "tollFree", 1, **KIND)
+    news = props(fake, quantity=2, adoptNumbers=[portal])
+
+    # A number listed that the pool does not hold is a change even at the same quantity: the update says why not.
+    assert PhoneNumberPoolProvider().diff("pool", outs, news).changes is True
+    with pytest.raises(PhoneNumberPoolError, match=f"adopting \\{portal} .* more than its quantity 2"):
+        provider.update(outs, news, clients)
+
+    assert fake.calls["release"] == fake.calls["search"] - 1 == 0
+    assert len(fake.purchased) == 3
+
+
+def test_an_update_refuses_a_number_of_another_kind_before_releasing_or_buying(fake, clients, provider):
+    fake.add_numbers("US", "tollFree", 5, "800")
+    outs = provider.create(fake, clients, quantity=2)
+    [other] = fake.add_purchased("US", "geographic", 1, **KIND)
+
+    with pytest.raises(PhoneNumberPoolError, match=f"\\{other} is US geographic"):
+        provider.update(outs, props(fake, quantity=3, adoptNumbers=[other]), clients)
+
+    assert fake.calls["search"] == 1 and fake.calls["release"] == 0
+
+
+def test_shrinking_never_releases_a_listed_number(fake, clients, provider):
+    fake.add_numbers("US", "tollFree", 5, "800")
+    outs = provider.create(fake, clients, quantity=2)
+    [portal] = fake.add_purchased("US", "tollFree", 1, **KIND)
+    grown = provider.update(outs, props(fake, quantity=3, adoptNumbers=[portal]), clients)
+    assert grown["phoneNumbers"][-1] == portal  # the newest
+
+    shrunk = provider.update(grown, props(fake, quantity=2, adoptNumbers=[portal]), clients)
+
+    assert fake.released == [outs["phoneNumbers"][-1]]
+    assert shrunk["phoneNumbers"] == [outs["phoneNumbers"][0], portal]
+
+
+def test_a_replacement_that_would_adopt_numbers_the_old_pool_holds_is_refused_in_the_preview(fake, clients, provider):
+    adopted = fake.add_purchased("US", "tollFree", 1, **KIND)
+    outs = provider.create(fake, clients, quantity=1, adoptNumbers=adopted)
+    news = props(fake, quantity=1, adoptNumbers=adopted, locality="Seattle", allowReplacement=True)
+
+    with pytest.raises(PhoneNumberPoolError, match="then release them with the old one"):
+        PhoneNumberPoolProvider().diff("pool", outs, news)
+    news.pop("adoptNumbers")
+    assert PhoneNumberPoolProvider().diff("pool", outs, news).replaces == ["locality"]
+
+
+def test_delete_releases_adopted_numbers_like_bought_ones(fake, clients, provider):
+    adopted = fake.add_purchased("US", "tollFree", 1, **KIND)
+    fake.add_numbers("US", "tollFree", 1, "800")
+    outs = provider.create(fake, clients, quantity=2, adoptNumbers=adopted)
+
+    provider.delete(outs, clients)
+
+    assert fake.purchased == {}
+    assert sorted(fake.released) == sorted(outs["phoneNumbers"])
+
+
+# Check and the program's inputs
+
+
+@pytest.mark.parametrize(
+    ("adopt", "quantity", "words"),
+    [
+        (["18005550100"], 2, "adopt_numbers must list only an E.164 number"),
+        (["+08005550100"], 2, "adopt_numbers must list only an E.164 number"),
+        (["+1800555010012345"], 2, "adopt_numbers must list only an E.164 number"),
+        ([18005550100], 2, "adopt_numbers must list only an E.164 number"),
+        ("+18005550100", 2, "adopt_numbers must be a list of E.164 numbers"),
+        (["+18005550100", "+18005550100"], 2, "each number once: +18005550100 more than once"),
+        (["+18005550100", "+18005550101"], 1, "at most quantity (1) numbers"),
+    ],
+)
+def test_check_refuses_wrong_adopt_numbers_without_calling_the_service(fake, adopt, quantity, words):
+    provider = PhoneNumberPoolProvider()
+
+    failures = provider.check({}, props(fake, quantity=quantity, adoptNumbers=adopt)).failures
+
+    assert [(f.property, words in f.reason) for f in failures] == [("adoptNumbers", True)]
+    assert sum(fake.calls.values()) == 0
+
+
+def test_check_accepts_adopt_numbers_up_to_the_quantity(fake):
+    provider = PhoneNumberPoolProvider()
+    for adopt in (None, [], ["+18005550100"], ["+18005550100", "+442071838750"]):
+        assert provider.check({}, props(fake, quantity=2, adoptNumbers=adopt)).failures == []
+
+
+def test_wrong_adopt_numbers_args_are_refused():
+    with pytest.raises(ValueError, match="adopt_numbers must list at most quantity"):
+        pool_args(quantity=1, adopt_numbers=["+18005550100", "+18005550101"])
+
+
+@pytest.mark.parametrize(("adopt", "sent"), [(None, None), ([], None), (["+18005550100"], ["+18005550100"])])
+def test_adopt_numbers_is_sent_only_when_it_lists_numbers(adopt, sent):
+    def program():
+        PhoneNumberPool("support-line", pool_args(adopt_numbers=adopt))
+
+    _urn, _request, inputs = registered_alone(program)
+
+    assert inputs.get("adoptNumbers") == sent
+    assert ("adoptNumbers" in inputs) is (sent is not None)
+
+
+# The stack
+
+
+def test_a_stack_s_adopt_numbers_reach_the_pool_and_a_pool_without_them_plans_as_before(tmp_path, dev_plan):
+    pool = {"name": "sms", "countryCode": "US", "numberType": "tollFree", "sms": "inbound+outbound", "quantity": 3}
+    listed = ["+18005550100", "+18005550101"]
+
+    adopting = plan_config(tmp_path, minimal_config(phoneNumbers={"pools": [{**pool, "adoptNumbers": listed}]}))
+    plain = plan_config(tmp_path, minimal_config(phoneNumbers={"pools": [pool]}))
+
+    assert one(adopting, PHONE_NUMBER_POOL).inputs["adoptNumbers"] == listed
+    assert "adoptNumbers" not in one(plain, PHONE_NUMBER_POOL).inputs
+    assert "adoptNumbers" not in one(dev_plan, PHONE_NUMBER_POOL).inputs

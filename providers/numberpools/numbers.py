@@ -1,4 +1,5 @@
-"""The service steps of a pool: search, purchase (and its reconciliation), release, capability update, listing.
+"""The service steps of a pool: search, purchase (and its reconciliation), adoption, release, capability update,
+listing.
 
 Each step takes an open PhoneNumbersClient and the `Pool` it works for, and raises PhoneNumberPoolError
 naming the pool, the step and the numbers involved. A purchase is billed: nothing here buys anything
@@ -59,6 +60,16 @@ class Pool:
     operation_timeout: float = LRO_TIMEOUT
     reconcile_interval: float = RECONCILE_INTERVAL
     clock: Clock = SYSTEM_CLOCK
+
+    def kind(self) -> dict[str, str]:
+        """What a number of this pool is, as the service writes it (`kind_of`)."""
+        return {
+            "country_code": self.country_code,
+            "number_type": self.number_type,
+            "assignment_type": self.assignment_type,
+            "sms": self.sms,
+            "calling": self.calling,
+        }
 
     def describe(self) -> str:
         area = f", area code {self.area_code}" if self.area_code else ""
@@ -264,6 +275,72 @@ def settle(
     if status in ENDED or (status is None and pool.clock.time() >= pending.settles_at()):
         return adopted, None
     return adopted, replace(pending, phone_numbers=missing)
+
+
+def adopt(client: PhoneNumbersClient, pool: Pool, numbers: Sequence[str]) -> list[str]:
+    """`numbers` (E.164), once each is read (a GET, nothing else) and seen to be held by the pool's ACS
+    resource with the pool's country, type, assignment and capabilities. Raises one error naming every
+    number that is not, what the resource has, what the pool asks and what to change: nothing is bought,
+    released or changed either way."""
+    wrong: list[str] = []
+    for number in numbers:
+        try:
+            held = client.get_purchased_phone_number(number)
+        except ResourceNotFoundError as error:
+            wrong.append(
+                f"{number} is not held by this ACS resource ({reason(error)}), and only a number it holds can be "
+                "adopted: remove it from adopt_numbers, or check the endpoint and the number"
+            )
+            continue
+        except AzureError as error:
+            wrong.append(f"{number} could not be read ({reason(error)}): try again later")
+            continue
+        has = kind_of(held)
+        differs = [key for key, wanted in pool.kind().items() if has[key].lower() != wanted.lower()]
+        if differs:
+            wrong.append(
+                f"{number} is {_kind_text(has)}, where the pool asks for {_kind_text(pool.kind())}: remove it "
+                f"from adopt_numbers, or {_fix(differs, pool)}"
+            )
+    if wrong:
+        raise PhoneNumberPoolError(
+            f"adopting {', '.join(numbers)} into the {pool.describe()} failed, so nothing was bought: "
+            f"{'; '.join(wrong)}"
+        )
+    return list(numbers)
+
+
+def kind_of(number: Any) -> dict[str, str]:
+    """The kind of a PurchasedPhoneNumber, as `Pool.kind` writes a pool's: the service's enums as text."""
+    capabilities = number.capabilities
+
+    def text(value: Any) -> str:
+        return str(getattr(value, "value", value))
+
+    return {
+        "country_code": text(number.country_code),
+        "number_type": text(number.phone_number_type),
+        "assignment_type": text(number.assignment_type),
+        "sms": text(getattr(capabilities, "sms", None)),
+        "calling": text(getattr(capabilities, "calling", None)),
+    }
+
+
+def _kind_text(kind: dict[str, str]) -> str:
+    return (
+        f"{kind['country_code']} {kind['number_type']}, assignment {kind['assignment_type']}, "
+        f"sms {kind['sms']}, calling {kind['calling']}"
+    )
+
+
+def _fix(differs: Sequence[str], pool: Pool) -> str:
+    """What would make `number` fit the pool: its capabilities can change in place, its kind cannot."""
+    wanted = pool.kind()
+    if set(differs) <= {"sms", "calling"}:
+        capabilities = ", ".join(f"{key} {wanted[key]}" for key in differs)
+        return f"set its capabilities to {capabilities} (in the portal) first"
+    kind = ", ".join(key for key in differs if key not in ("sms", "calling"))
+    return f"adopt it in a pool of its own kind (a number's {kind} cannot change)"
 
 
 def operation_status(client: PhoneNumbersClient, operation_id: str | None) -> str | None:

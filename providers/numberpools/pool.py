@@ -1,20 +1,34 @@
-"""PhoneNumberPool: a number of ACS phone numbers of one kind, bought, resized and released by Pulumi.
+"""PhoneNumberPool: a number of ACS phone numbers of one kind, bought (or adopted), resized and released by Pulumi.
 
 A Pulumi dynamic resource. Like `providers.keyrotation.resource`, its provider is pickled into the state by
 reference to its class (`providers.numberpools.pool.PhoneNumberPoolProvider`: the provider process imports this
 package from the project directory) and holds no data: each operation opens and closes its own client.
 
-- create: one search for the whole quantity, then one purchase of that search. A search that finds
-  fewer numbers buys nothing. A purchase that fails part way releases what it bought, and says so.
-- update: a larger quantity buys the difference (one search, one purchase); a smaller one releases the
-  surplus, newest first; new capabilities are set on each number in place. The country, type,
-  assignment, area code, locality and endpoint are the pool's identity: changing one is refused unless
-  `allow_replacement`, and then it is a replacement (a new pool bought, then the old one released).
-- delete: releases exactly the numbers in the state, nothing else. Protection and retain-on-delete are
-  resource options of whoever declares the pool.
+- create: first adopts the numbers of `adopt_numbers` (adoptNumbers), which the ACS resource already holds
+  (bought in the portal): each is read (`get_purchased_phone_number`, a GET) and must be held by this
+  resource with the pool's country, type, assignment and sms and calling capabilities. One that is not
+  held, or is of another kind, fails the create with an error that names it, what the resource has, what
+  the pool asks and what to change, and nothing is bought. Then one search for the rest of the quantity
+  (`quantity` counts the adopted numbers), then one purchase of that search; no search at all when the
+  adopted numbers are the whole quantity. A search that finds fewer numbers buys nothing. A purchase that
+  fails part way releases what it bought, and says so. The state's numbers: the adopted ones first, in
+  the order listed, then the bought ones.
+- update: numbers newly listed in adopt_numbers (not in the state yet) are adopted as on create, before
+  anything is released or bought; when the numbers held and those adopted would be more than the quantity,
+  the update is refused (adopting never releases a number). A larger quantity buys the difference (one
+  search, one purchase); a smaller one releases the surplus, newest first, never a number adopt_numbers
+  lists; new capabilities are set on each number in place. Once in the pool, an adopted number is like a
+  bought one: removing it from adopt_numbers (or the whole key) changes nothing, and diff reports no change
+  for it, so the list can be emptied after the first `pulumi up`. The country, type, assignment, area code,
+  locality and endpoint are the pool's identity: changing one is refused unless `allow_replacement`, and
+  then it is a replacement (a new pool bought, then the old one released); diff refuses a replacement
+  whose adopt_numbers lists numbers the old pool holds, which the old pool's delete would release.
+- delete: releases exactly the numbers in the state, adopted ones included, nothing else. Protection and
+  retain-on-delete are resource options of whoever declares the pool.
 - read (`pulumi refresh`): drops from the state the numbers released outside Pulumi (compared in E.164,
   however the listing writes them), and settles a pending purchase.
-- check and diff never call the service: a preview must never buy, nor even search.
+- check and diff never call the service: a preview must never buy, nor even search. check also refuses an
+  adopt_numbers that is not a list of distinct E.164 numbers, at most quantity of them.
 
 A purchase whose outcome could not be observed before its deadline (`numbers.purchase`) leaves its
 numbers in the state as `pendingPurchase`. The pool then always shows a change, and the next run settles
@@ -23,7 +37,8 @@ are dropped, and only then is anything still missing bought. While it cannot be 
 delete refuse to act, so a number that may be billed is never bought twice nor forgotten.
 """
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +58,7 @@ from providers.numberpools.client import (
 )
 from providers.retry import SYSTEM_CLOCK, Clock
 from stackconfig.azure_rules import AREA_CODE, ASSIGNMENT_TYPES, CAPABILITIES, COUNTRY_CODE, NUMBER_TYPES
+from stackconfig.phone_numbers import E164, E164_RULE
 
 # Python attribute and argument names <-> the resource's property names in the state.
 _PROPERTY_NAMES = {
@@ -58,6 +74,7 @@ _PROPERTY_NAMES = {
     "agree_to_not_resell": "agreeToNotResell",
     "allow_replacement": "allowReplacement",
     "connection_string_env": "connectionStringEnv",
+    "adopt_numbers": "adoptNumbers",
     "phone_numbers": "phoneNumbers",
     "pending_purchase": "pendingPurchase",
 }
@@ -120,7 +137,45 @@ def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
         "the name of an environment variable, or None",
         optional=True,
     )
+    found += _adoption_problems(props)
     return found
+
+
+def _adoption_problems(props: dict[str, Any]) -> list[tuple[str, str]]:
+    """adoptNumbers: None, or a list of distinct E.164 numbers, at most quantity of them."""
+    value = props.get("adoptNumbers")
+    if value is None or _unknown(value):
+        return []
+    if not isinstance(value, (list, tuple)):
+        return [("adoptNumbers", f"adopt_numbers must be a list of E.164 numbers, or None: {value!r}")]
+    wrong = [n for n in value if not _unknown(n) and not (isinstance(n, str) and E164.fullmatch(n))]
+    if wrong:
+        shown = ", ".join(repr(n) for n in wrong)
+        return [("adoptNumbers", f"adopt_numbers must list only {E164_RULE}: {shown}")]
+    known = [n for n in value if not _unknown(n)]
+    twice = sorted({n for n in known if known.count(n) > 1})
+    if twice:
+        return [("adoptNumbers", f"adopt_numbers must list each number once: {', '.join(twice)} more than once")]
+    quantity = props.get("quantity")
+    if _is_whole(quantity) and len(value) > quantity:
+        return [
+            (
+                "adoptNumbers",
+                f"adopt_numbers must list at most quantity ({int(quantity)}) numbers, which counts them: "
+                f"{len(value)} listed ({', '.join(map(str, value))}); raise quantity or list fewer",
+            )
+        ]
+    return []
+
+
+def _listed(props: dict[str, Any]) -> list[str]:
+    """The numbers adoptNumbers lists, in E.164 (none when it is unset)."""
+    return [numbers.e164(n) for n in props.get("adoptNumbers") or []]
+
+
+def _newly_adopted(props: dict[str, Any], held: list[str]) -> list[str]:
+    """The numbers adoptNumbers lists that the pool does not hold yet (`held`, E.164), in their order."""
+    return [n for n in _listed(props) if n not in held]
 
 
 def _pool(props: dict[str, Any], clock: Clock, polling_interval: float, operation_timeout: float) -> numbers.Pool:
@@ -162,6 +217,8 @@ def _outputs(
     props: dict[str, Any], phone_numbers: list[str], pending: numbers.PendingPurchase | None
 ) -> dict[str, Any]:
     outs = {prop: props.get(prop) for prop in _INPUTS}
+    if outs["adoptNumbers"] is None:  # a pool that adopts nothing keeps the state it always had
+        del outs["adoptNumbers"]
     outs["quantity"] = int(props["quantity"])  # numbers come back from the state as floats
     outs["phoneNumbers"] = list(phone_numbers)
     outs["pendingPurchase"] = pending.to_state() if pending else None
@@ -202,8 +259,17 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
         # A purchase whose outcome was not seen is a change too: the update settles it first.
         pending = bool(olds.get("pendingPurchase"))
         others = [
-            prop for prop in _INPUTS if prop not in IDENTITY and prop != "quantity" and _changed(prop, olds, news)
+            prop
+            for prop in _INPUTS
+            if prop not in IDENTITY and prop not in ("quantity", "adoptNumbers") and _changed(prop, olds, news)
         ]
+        # adoptNumbers changes the pool only by numbers it does not hold yet: once adopted, a number is the
+        # pool's like a bought one, and removing it from the list (or the whole list) changes nothing.
+        listed = news.get("adoptNumbers")
+        adopting = _unknown(listed) or (
+            isinstance(listed, (list, tuple))
+            and (any(_unknown(n) for n in listed) or bool(_newly_adopted(news, [numbers.e164(n) for n in held])))
+        )
         # A pool holding fewer numbers than asked (some released outside Pulumi and refreshed away) is
         # a change too: the update buys the missing ones.
         resized = _changed("quantity", olds, news) or (
@@ -212,7 +278,16 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
         # Without allow_replacement an identity change stays an update, which refuses it with the old and
         # new values: Pulumi never gets to release a pool's numbers for a change of kind by accident.
         replaces = identity if news.get("allowReplacement") is True else []
-        changes = bool(identity or others or resized or pending)
+        if replaces and isinstance(listed, (list, tuple)):
+            # The new pool would adopt them, then the old pool's delete would release them.
+            kept = [n for n in _listed(news) if n in [numbers.e164(h) for h in held]]
+            if kept:
+                raise PhoneNumberPoolError(
+                    f"replacing the phone number pool ({', '.join(replaces)} changed) would adopt {', '.join(kept)}, "
+                    "which the pool holds already, into the new pool and then release them with the old one: "
+                    "remove them from adopt_numbers, or keep the pool's identity"
+                )
+        changes = bool(identity or others or resized or pending or adopting)
         return pulumi.dynamic.DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
@@ -238,12 +313,21 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
         _valid(props)
         pool = _pool(props, clock, polling_interval, operation_timeout)
         agree = bool(props["agreeToNotResell"])
+        listed = _listed(props)
         with client_factory(pool.endpoint, props.get("connectionStringEnv")) as client:
-            found = numbers.search(client, pool, int(props["quantity"]), agree)
+            # Read only, and first: a number that cannot be adopted fails the create before any search.
+            adopted = numbers.adopt(client, pool, listed) if listed else []
+            missing = int(props["quantity"]) - len(adopted)
+            if missing == 0:
+                # Nothing bought, so no search to name the pool: an id of its own.
+                return pulumi.dynamic.CreateResult(id_=f"adopted-{uuid.uuid4()}", outs=_outputs(props, adopted, None))
+            found = numbers.search(client, pool, missing, agree)
             bought = numbers.purchase(client, pool, found, agree)
         # The first search's id names the pool: it is the service's record of the purchase. A purchase
         # still pending is in the state, so the pool exists, and the next run settles it.
-        return pulumi.dynamic.CreateResult(id_=found.search_id, outs=_outputs(props, bought.bought, bought.pending))
+        return pulumi.dynamic.CreateResult(
+            id_=found.search_id, outs=_outputs(props, adopted + bought.bought, bought.pending)
+        )
 
     def read_with(
         self, id_: str, props: dict[str, Any], client_factory: ClientFactory, clock: Clock = SYSTEM_CLOCK
@@ -292,8 +376,9 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
         wanted = int(news["quantity"])
         agree = bool(news["agreeToNotResell"])
         recapable = (olds.get("sms"), olds.get("calling")) != (news["sms"], news["calling"])
-        if len(current) == wanted and not recapable and pending is None:
-            # Only what needs no call changed (agree_to_not_resell, allow_replacement, the variable's name).
+        if len(current) == wanted and not recapable and pending is None and not _newly_adopted(news, current):
+            # Only what needs no call changed (agree_to_not_resell, allow_replacement, the variable's name,
+            # numbers taken off adopt_numbers).
             return pulumi.dynamic.UpdateResult(outs=_outputs(news, current, None))
         with client_factory(pool.endpoint, news.get("connectionStringEnv")) as client:
             if pending is not None:
@@ -302,16 +387,30 @@ class PhoneNumberPoolProvider(pulumi.dynamic.ResourceProvider):
                 if pending is not None:
                     raise _unsettled(pool, pending, "updating")
                 current += adopted
+            # Adopted next, read only: a number that cannot be, or one too many, fails the update before
+            # anything is released or bought. They already have the pool's (new) capabilities.
+            newly = _newly_adopted(news, current)
+            if newly and len(current) + len(newly) > wanted:
+                raise PhoneNumberPoolError(
+                    f"adopting {', '.join(newly)} into the {pool.describe()} would make it hold "
+                    f"{len(current) + len(newly)} numbers ({len(current)} held and {len(newly)} adopted), more than "
+                    f"its quantity {wanted}; adopting never releases a number. Raise quantity to "
+                    f"{len(current) + len(newly)}, or lower it in one run and adopt in the next. Nothing was changed"
+                )
+            recapped = list(current)
+            current += numbers.adopt(client, pool, newly) if newly else []
             # Releases first and purchases last: a step that fails leaves Pulumi with the old state, and
             # nothing bought may be left out of it.
             released: list[str] = []
             if len(current) > wanted:
-                released = list(reversed(current[wanted:]))  # the newest first
+                # The newest first, never one adopt_numbers lists (there are at most quantity of them).
+                listed = _listed(news)
+                released = [n for n in reversed(current) if n not in listed][: len(current) - wanted]
                 numbers.release_all(client, pool, released, f"releasing {len(released)} surplus numbers")
-                current = current[:wanted]
+                current = [n for n in current if n not in released]
             try:
                 if recapable:
-                    numbers.update_capabilities(client, pool, current)
+                    numbers.update_capabilities(client, pool, [n for n in recapped if n in current])
                 if len(current) < wanted:
                     found = numbers.search(client, pool, wanted - len(current), agree)
                     bought = numbers.purchase(client, pool, found, agree)
@@ -368,6 +467,9 @@ class PhoneNumberPoolArgs:
     # The environment variable holding the instance's connection string, where local auth is allowed;
     # when unset or empty, DefaultAzureCredential.
     connection_string_env: str | None = None
+    # Numbers the ACS resource already holds (E.164), taken into the pool instead of bought; quantity
+    # counts them. None or empty: none (and the input is not sent, so existing pools plan as before).
+    adopt_numbers: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         props = {prop: getattr(self, _ATTRIBUTE_NAMES[prop]) for prop in _INPUTS}
@@ -390,6 +492,8 @@ class PhoneNumberPool(pulumi.dynamic.Resource, module="numberpools", name="Phone
         props: dict[str, Any] = {_ATTRIBUTE_NAMES[prop]: getattr(args, _ATTRIBUTE_NAMES[prop]) for prop in _INPUTS}
         if isinstance(args.endpoint, str):
             props["endpoint"] = args.endpoint.rstrip("/")
+        # None (not sent) rather than an empty list: a pool that adopts nothing has the inputs it always had.
+        props["adopt_numbers"] = list(args.adopt_numbers) if args.adopt_numbers else None
         props.update(phone_numbers=None, pending_purchase=None)
         super().__init__(PhoneNumberPoolProvider(), name, props, opts)
 
