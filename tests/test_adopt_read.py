@@ -229,3 +229,13 @@ def test_throttling_without_end_is_bounded(fakes):
         fakes.read()
     assert "429" in str(raised.value)
     assert fakes.arm.calls["listServices"] == 5  # RETRY_TOTAL retries after the first attempt
+
+
+def test_a_custom_domain_s_records_are_read_and_the_azure_managed_one_has_none(fakes):
+    (service,) = fakes.read().email_services
+    managed, custom = service.domains
+    assert managed.verification_records == ()
+    records = {r.verification: (r.type, r.name) for r in custom.verification_records}
+    assert records["Domain"] == ("TXT", "@")
+    assert records["DKIM"] == ("CNAME", "selector1-azurecomm-prod-net._domainkey")
+    assert set(records) == {"Domain", "SPF", "DKIM", "DKIM2", "DMARC"}

@@ -10,6 +10,7 @@ import pytest
 from preflight.adopt import AdoptError, StackOptions, adopt
 from preflight.adopt.inventory import (
     AcsFound,
+    DnsRecordFound,
     DomainFound,
     EmailServiceFound,
     EventSubscriptionFound,
@@ -254,3 +255,22 @@ def test_a_stack_file_that_would_not_plan_is_not_written(tmp_path):
     with pytest.raises(Exception, match="Atlantis"):
         adopt(inventory(services=(bad,), email_services=()), OPTIONS, REPO, target, "adopted")
     assert not target.exists()
+
+
+def test_a_domain_not_verified_yet_is_adopted_and_its_records_are_said():
+    service = inventory().email_services[0]
+    pending = dataclasses.replace(
+        service.domains[1],
+        verification_states={"Domain": "Verified", "SPF": "NotStarted", "DKIM": "Verified", "DKIM2": "Verified"},
+        verification_records=(
+            DnsRecordFound("Domain", "TXT", "@", "ms-domain-verification=abc", 3600),
+            DnsRecordFound("SPF", "TXT", "@", "v=spf1 include:spf.protection.outlook.com -all", 3600),
+        ),
+    )
+    found = inventory(email_services=(dataclasses.replace(service, domains=(service.domains[0], pending)),))
+    written = build(found, OPTIONS)
+    assert CUSTOM in written.adopted
+    (line,) = [line for line in written.left_alone if line.startswith("domain mail.contoso.com")]
+    assert "SPF not verified yet" in line
+    assert "TXT @ v=spf1 include:spf.protection.outlook.com -all" in line
+    assert "ms-domain-verification" not in line  # that record is verified already

@@ -37,6 +37,17 @@ class SuppressionListFound:
 
 
 @dataclass(frozen=True)
+class DnsRecordFound:
+    """A DNS record ARM asks a custom domain to publish, for one of its verifications."""
+
+    verification: str  # "Domain", "SPF", "DKIM", "DKIM2" or "DMARC"
+    type: str  # "TXT" or "CNAME"
+    name: str  # relative to the domain, such as "@" or "selector1-azurecomm-prod-net._domainkey"
+    value: str
+    ttl: int
+
+
+@dataclass(frozen=True)
 class DomainFound:
     id: str
     name: str  # "AzureManagedDomain" or the domain, as "mail.contoso.com"
@@ -46,6 +57,7 @@ class DomainFound:
     tags: dict[str, str] = field(default_factory=dict)
     senders: tuple[SenderFound, ...] = ()
     suppression_lists: tuple[SuppressionListFound, ...] = ()
+    verification_records: tuple[DnsRecordFound, ...] = ()  # custom domains: the records to publish
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 
 from preflight.adopt.inventory import (
     AcsFound,
+    DnsRecordFound,
     DomainFound,
     EmailServiceFound,
     EventSubscriptionFound,
@@ -269,6 +270,7 @@ class _Reader:
             suppression_lists=tuple(
                 self._suppression_list(communication, rg, email, domain.name, s) for s in _by_name(lists)
             ),
+            verification_records=_records(properties.verification_records),
         )
 
     def _suppression_list(
@@ -395,6 +397,20 @@ def _subscription(subscription: Any) -> EventSubscriptionFound:
         delivery_with_resource_identity=wire.get("deliveryWithResourceIdentity"),
         dead_letter=subscription.dead_letter_destination is not None
         or subscription.dead_letter_with_resource_identity is not None,
+    )
+
+
+def _records(records: Any) -> tuple[DnsRecordFound, ...]:
+    """The records ARM asks a domain to publish, by verification, as the wire names them (Domain, SPF, ...)."""
+    if records is None:
+        return ()
+    wire = records.as_dict()  # the wire names: Domain, SPF, DKIM, DKIM2, DMARC
+    return tuple(
+        DnsRecordFound(
+            verification, r.get("type", ""), r.get("name", ""), r.get("value", ""), int(r.get("ttl") or 3600)
+        )
+        for verification, r in sorted(wire.items())
+        if isinstance(r, dict)
     )
 
 

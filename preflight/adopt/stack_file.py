@@ -264,9 +264,12 @@ def _domain(service: EmailServiceFound, domain: DomainFound, result: Adoption) -
     if domain.domain_management == "CustomerManaged":
         pending = sorted(t for t, s in domain.verification_states.items() if s != "Verified")
         if pending:
+            records = [r for r in domain.verification_records if r.verification in pending]
+            to_publish = "; ".join(f"{r.type} {r.name} {r.value}" for r in records)
             result.left_alone.append(
-                f"domain {domain.name}: {', '.join(pending)} not verified yet; the stack asks ARM to check them on the "
-                "first up, and outputs the records to create (no dnsZone given)"
+                f"domain {domain.name}: {', '.join(pending)} not verified yet; the first up asks ARM to check them "
+                f"again (the stack output recordsToCreate lists the records: {to_publish or 'none read'}), and the "
+                "domain is linked once verified"
             )
     return written
 
