@@ -31,6 +31,8 @@ shared = SharedInfrastructure(
         **({"dead_letter_storage": config.dead_letter_storage} if keeps_dead_letters else {}),
         budget=config.budget,
         tags=stack_tags,
+        email_services=config.email_services,
+        adopt=config.adopt,
         lock=config.protection.lock,
         protect=config.protection.protect,
     ),
@@ -62,6 +64,7 @@ instances = {
             secret_webhook_urls=secret_webhook_urls,
             # Existing resources to import instead of creating (docs/adoption.md).
             adopt=config.adopt,
+            linked_domain_ids=shared.linked_domain_ids(instance.linked_domains),
         ),
     )
     for instance in config.instances
@@ -85,6 +88,8 @@ pulumi.export(
                 "connectionStringSecret": acs.connection_string_secret,
                 "eventTopic": acs.event_topic,
                 "emailDomains": email_outputs(acs.email) if acs.email else None,
+                # The address to send from now: the verified and linked custom domain's, else the Azure-managed one's.
+                "activeSender": acs.active_sender,
                 "phoneNumbers": {key: pool.phone_numbers for key, pool in acs.numbers.pools.items()}
                 if acs.numbers
                 else None,

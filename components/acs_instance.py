@@ -18,17 +18,17 @@ import pulumi_azure_native.communication as communication
 from stackconfig.adoption import acs_key, email_service_name, topic_name
 from stackconfig.fields import STANDARD_TAGS
 from stackconfig.model import InstanceConfig
-from stackconfig.roles import role_display_name
 from stackconfig.secrets import KeyRotationConfig
 
 from . import name_after, validated
-from .access import RoleAssignmentArgs, role_assignment
+from .access import configured, role_assignment
 from .adoption import AS_IS_TAGGED, Adoption
 from .credentials import connection_string_secret, secret_name
 from .direct_routing import direct_routing
-from .email import Email, EmailArgs
+from .email import Email, EmailArgs, link_domains
+from .email_outputs import active_sender as email_active_sender
 from .events import DeadLetterTarget, Events, EventsArgs
-from .monitoring import diagnostic_setting
+from .monitoring import diagnostic_setting, instance_diagnostic_settings
 from .phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
 from .protection import lock
 from .settings import InstanceSettings, KeyRotationSettings
@@ -56,6 +56,9 @@ class AcsInstanceArgs(TypedDict):
     # Azure ids of existing resources to take over instead of creating (`acs-platform:adopt`,
     # docs/adoption.md): those of this instance are imported by the next `pulumi up`, the others ignored.
     adopt: NotRequired[list[str]]
+    # The ids of the domains of the instance's `linkedDomains` (`SharedInfrastructure.linkableEmailDomains` of
+    # `<service>/<domain>`, or a domain's id), null until they can be linked: linked with the instance's own.
+    linked_domain_ids: NotRequired[list[pulumi.Input[str | None]]]
 
 
 def identity_type(system_assigned: bool, user_assigned: bool) -> str:
@@ -76,6 +79,9 @@ class AcsInstance(pulumi.ComponentResource):
     connection_string_secret: pulumi.Output[str] | None
     event_topic: pulumi.Output[str] | None  # the Event Grid system topic's name, with events
     phone_numbers: pulumi.Output[dict[str, list[str]]] | None  # each pool's numbers, in E.164
+    # The address applications send from now: <first sender>@<fromSenderDomain> of the first custom domain
+    # verified and linked, else of the Azure-managed domain; null without either, or without email.
+    active_sender: pulumi.Output[str] | None
     # Only the annotations above are the package's outputs. The Python program also reads the
     # children `service`, `email`, `numbers` and `direct_routing`, left unannotated so the schema
     # leaves them out.
@@ -122,28 +128,32 @@ class AcsInstance(pulumi.ComponentResource):
         self.data_location = service.data_location
         self.principal_id = service.identity.apply(lambda identity: identity.principal_id if identity else None)
 
-        diagnostic_setting(
+        # `diagnosticSettings`, or the one default setting (stackconfig/diagnostics.py).
+        instance_diagnostic_settings(
             f"{name}-diagnostics",
+            instance_name=instance.name,
+            settings=instance.diagnostic_settings,
             target_id=service.id,
             workspace_id=args["log_analytics_workspace_id"],
             workspace_name=args["log_analytics_workspace_name"],
             parent=self,
         )
-        if args["lock"] != "None":
-            lock(f"{name}-lock", level=args["lock"], scope=service.id, parent=self)
+        # The instance's own `lock`, else the stack's (acs-platform:protection.lock): the same resource either way.
+        own_lock = instance.lock
+        level = own_lock.kind if own_lock is not None else args["lock"]
+        if level != "None":
+            lock(
+                f"{name}-lock",
+                level=level,
+                scope=service.id,
+                parent=self,
+                lock_name=own_lock.name if own_lock is not None else None,
+                notes=own_lock.notes if own_lock is not None else None,
+            )
         for assignment in instance.role_assignments:
             role_assignment(
                 f"{name}-access",
-                RoleAssignmentArgs(
-                    scope_key=instance.name,
-                    scope_id=service.id,
-                    principal_id=assignment.principal_id,
-                    principal_key=assignment.principal_id,
-                    principal_type=assignment.principal_type,
-                    role_definition_guid=assignment.role_definition_guid,
-                    description=assignment.description
-                    or f"{role_display_name(assignment.role)} on {instance.name}, granted by acs-platform",
-                ),
+                configured(assignment, scope_key=instance.name, scope_id=service.id, scope_label=instance.name),
                 parent=self,
             )
 
@@ -178,7 +188,6 @@ class AcsInstance(pulumi.ComponentResource):
             self.email = Email(
                 f"{name}-email",
                 EmailArgs(
-                    instance=instance.name,
                     email_service_name=email_service_name(instance),
                     service_id=service.id,
                     service_name=name_after(service, instance.name),
@@ -188,11 +197,18 @@ class AcsInstance(pulumi.ComponentResource):
                     smtp_usernames=instance.email.smtp_usernames,
                     exclusive_linked_domains=instance.email.exclusive_linked_domains,
                     tags=stack_tags,
+                    service_lock=instance.email.lock,
+                    service_role_assignments=instance.email.role_assignments,
+                    service_tags=instance.email.tags,
                     protect=protect,
                     adoption=adoption,
+                    linked_elsewhere=args.get("linked_domain_ids", []),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        elif args.get("linked_domain_ids"):
+            # Domains of email services it does not own only: the link is the instance's own.
+            link_domains(f"{name}-links", service.id, args["linked_domain_ids"], exclusive=False, parent=self)
 
         # The data plane of phone numbers and Direct Routing.
         endpoint = service.host_name.apply(lambda host: f"https://{host}")
@@ -259,6 +275,9 @@ class AcsInstance(pulumi.ComponentResource):
             )
             self.event_topic = pulumi.Output.from_input(topic_name(instance))
 
+        # Known once deployed (the domains' fromSenderDomain, their verification and the link), never in a preview.
+        self.active_sender = email_active_sender(self.email, instance.email.domains) if self.email else None
+
         self.register_outputs(
             {
                 "resourceId": self.resource_id,
@@ -268,5 +287,6 @@ class AcsInstance(pulumi.ComponentResource):
                 "connectionStringSecret": self.connection_string_secret,
                 "eventTopic": self.event_topic,
                 "phoneNumbers": self.phone_numbers,
+                "activeSender": self.active_sender,
             }
         )

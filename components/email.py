@@ -22,10 +22,12 @@ from providers.emaildomains.verification import RECORD_TYPES as VERIFIABLE_RECOR
 from providers.emaildomains.verification import DomainVerification, DomainVerificationArgs
 from stackconfig import adoption as adopted
 from stackconfig.email import DomainConfig, SmtpUsernameConfig
+from stackconfig.interface import LockConfig, RoleAssignmentConfig
 
 from . import name_after
 from .adoption import AS_IS_TAGGED, Adoption
 from .email_dns import DnsRecord, apex_txt_values, relative_name, txt_strings
+from .interface import resource_interface, with_own_tags
 
 # Verified for every custom domain; DMARC only where the domain has a DMARC record.
 RECORD_TYPES = tuple(t for t in VERIFIABLE_RECORD_TYPES if t != "DMARC")
@@ -33,10 +35,11 @@ RECORD_TYPES = tuple(t for t in VERIFIABLE_RECORD_TYPES if t != "DMARC")
 
 @dataclass(frozen=True)
 class EmailArgs:
-    instance: str
     email_service_name: str  # `email.serviceName`, or `email-<instance>`
-    service_id: pulumi.Input[str]  # the ACS resource the domains are linked to
-    service_name: pulumi.Input[str]  # its name, for SMTP usernames, which are its children
+    # The ACS resource the domains are linked to; None for an email service of the stack's own
+    # (acs-platform:emailServices), whose domains instances link by name (`linkable`).
+    service_id: pulumi.Input[str] | None
+    service_name: pulumi.Input[str] | None  # its name, for SMTP usernames, which are its children
     resource_group_name: pulumi.Input[str]
     data_location: str  # the instance's: the validated config guarantees they are the same
     domains: Sequence[DomainConfig]
@@ -46,6 +49,14 @@ class EmailArgs:
     # The instance's linkedDomains are the stack's alone: domains linked outside it are unlinked.
     exclusive_linked_domains: bool = False
     adoption: Adoption = Adoption()  # the existing service, domains, senders and lists it takes over
+    # Domains of the stack's own email services (or outside it) the ACS resource sends from too: their ids
+    # once verified, None until then.
+    linked_elsewhere: Sequence[pulumi.Input[str | None]] = ()
+    # AVM's interface on the email service (`email.lock`, `email.roleAssignments`, `email.tags`); the domains'
+    # are in their DomainConfig. None of them by default.
+    service_lock: LockConfig | None = None
+    service_role_assignments: Sequence[RoleAssignmentConfig] = ()
+    service_tags: Mapping[str, str] | None = None  # on top of `tags`, the standard ones winning
 
 
 def domain_key(domain: DomainConfig) -> str:
@@ -62,8 +73,9 @@ def records_of(verification_records) -> list[dict]:
 
 
 def email_outputs(email: "Email") -> dict[str, dict]:
-    """Per domain: the sender domains, the verification state, and the records to create by hand
-    where no DNS zone is managed here."""
+    """Per domain: the sender domains, the verification state; for every custom domain the records ACS
+    verifies it with (`verificationRecords`, zone managed here or not), and where no DNS zone is managed
+    here, the same records as the ones to create by hand (`recordsToCreate`, kept for compatibility)."""
     outputs = {}
     for name, domain in email.domains.items():
         verification = email.verifications.get(name)
@@ -72,9 +84,31 @@ def email_outputs(email: "Email") -> dict[str, dict]:
             "mailFromSenderDomain": domain.mail_from_sender_domain,
             "verificationStates": verification.states if verification else "Verified (Azure-managed)",
         }
+        if verification is not None:  # a custom domain
+            outputs[name]["verificationRecords"] = domain.verification_records.apply(records_of)
         if name in email.unmanaged:
             outputs[name]["recordsToCreate"] = domain.verification_records.apply(records_of)
     return outputs
+
+
+def link_domains(
+    name: str,
+    service_id: pulumi.Input[str],
+    linkable: Sequence[pulumi.Input[str | None]],
+    *,
+    exclusive: bool,
+    parent: pulumi.Resource,
+) -> LinkedDomains:
+    """The link of an ACS resource to the domains of `linkable` that are ready (their ids; None: not yet)."""
+    return LinkedDomains(
+        name,
+        LinkedDomainsArgs(
+            communication_service_id=service_id,
+            domain_ids=pulumi.Output.all(*linkable).apply(lambda ids: [i for i in ids if i]),
+            exclusive=exclusive,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 class Email(pulumi.ComponentResource):
@@ -82,7 +116,8 @@ class Email(pulumi.ComponentResource):
     domains: dict[str, communication.Domain]
     verifications: dict[str, DomainVerification]
     unmanaged: set[str]  # custom domains whose records are created by hand
-    link: LinkedDomains
+    link: LinkedDomains | None  # None for an email service of the stack's own
+    linkable: dict[str, pulumi.Output[str | None]]  # domain name -> its id once it can be linked
 
     def __init__(self, name: str, args: EmailArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:components:Email", name, None, opts)
@@ -96,7 +131,7 @@ class Email(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             location="global",
             data_location=args.data_location,
-            tags=dict(args.tags),
+            tags=with_own_tags(args.tags, args.service_tags),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=args.protect,
@@ -105,8 +140,18 @@ class Email(pulumi.ComponentResource):
             ),
         )
         self._service_name = name_after(self.service, service_name)
+        resource_interface(
+            f"{name}-service",
+            resource_name=service_name,
+            scope_key=service_name,
+            scope_id=self.service.id,
+            scope_label=f"the email service {service_name}",
+            lock_config=args.service_lock,
+            role_assignments=args.service_role_assignments,
+            parent=self,
+        )
 
-        self.domains, self.verifications, linkable = {}, {}, []
+        self.domains, self.verifications, self.linkable = {}, {}, {}
         self.unmanaged = {d.name for d in args.domains if not d.azure_managed and d.dns_zone is None}
         for domain in args.domains:
             key = domain_key(domain)
@@ -116,7 +161,7 @@ class Email(pulumi.ComponentResource):
             self._senders(name, key, domain, domain_name)
             self._suppression_lists(name, key, domain, domain_name)
             if domain.azure_managed:
-                linkable.append(resource.id)  # verified by Azure from the start
+                self.linkable[domain.name] = resource.id  # verified by Azure from the start
                 continue
             records = self._dns_records(name, key, domain, resource) if domain.dns_zone else []
             verification = DomainVerification(
@@ -132,8 +177,8 @@ class Email(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=records),
             )
             self.verifications[domain.name] = verification
-            linkable.append(
-                pulumi.Output.all(verification.verified, verification.domain_id).apply(lambda v: v[1] if v[0] else None)
+            self.linkable[domain.name] = pulumi.Output.all(verification.verified, verification.domain_id).apply(
+                lambda v: v[1] if v[0] else None
             )
 
         for smtp in args.smtp_usernames:
@@ -148,34 +193,37 @@ class Email(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        self.link = LinkedDomains(
-            f"{name}-links",
-            LinkedDomainsArgs(
-                communication_service_id=args.service_id,
-                domain_ids=pulumi.Output.all(*linkable).apply(lambda ids: [i for i in ids if i]),
+        self.link = None
+        if args.service_id is not None:
+            self.link = link_domains(
+                f"{name}-links",
+                args.service_id,
+                [*self.linkable.values(), *args.linked_elsewhere],
                 exclusive=args.exclusive_linked_domains,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+                parent=self,
+            )
 
         self.register_outputs(
             {
                 "emailServiceId": self.service.id,
-                "linkedDomains": self.link.linked_domains,
-                "unmanagedLinkedDomains": self.link.unmanaged_domains,
+                **(
+                    {"linkedDomains": self.link.linked_domains, "unmanagedLinkedDomains": self.link.unmanaged_domains}
+                    if self.link is not None
+                    else {}
+                ),
             }
         )
 
     def _domain(self, name: str, key: str, domain: DomainConfig) -> communication.Domain:
-        return communication.Domain(
+        resource = communication.Domain(
             f"{name}-{key}",
             domain_name=domain.name,
-            domain_management="AzureManaged" if domain.azure_managed else "CustomerManaged",
+            domain_management=domain.management,  # `domainManagement`, or derived from the name
             email_service_name=self._service_name,
             resource_group_name=self._args.resource_group_name,
             location="global",
             user_engagement_tracking="Enabled" if domain.engagement_tracking else "Disabled",
-            tags=dict(self._args.tags),
+            tags=with_own_tags(self._args.tags, domain.tags),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=self._args.protect,
@@ -184,6 +232,18 @@ class Email(pulumi.ComponentResource):
                 ),
             ),
         )
+        service = self._args.email_service_name
+        resource_interface(  # the domain's own lock and roles
+            f"{name}-{key}",
+            resource_name=domain.name,
+            scope_key=f"{service}-{key}",
+            scope_id=resource.id,
+            scope_label=f"the domain {domain.name} of {service}",
+            lock_config=domain.lock,
+            role_assignments=domain.role_assignments,
+            parent=self,
+        )
+        return resource
 
     def _senders(self, name: str, key: str, domain: DomainConfig, domain_name: pulumi.Output[str]) -> None:
         service = self._args.email_service_name

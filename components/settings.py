@@ -18,12 +18,24 @@ class ManagedIdentitiesSettings(TypedDict):
 
 
 class RoleAssignmentSettings(TypedDict):
-    """Mirrors `stackconfig.model.RoleAssignmentConfig`."""
+    """Mirrors `stackconfig.interface.RoleAssignmentConfig`."""
 
     principal_id: str
     principal_type: str
     role: str
     description: NotRequired[str]
+    name: NotRequired[str]  # a GUID: the assignment's name in Azure; derived from scope, principal and role
+    condition: NotRequired[str]
+    condition_version: NotRequired[str]  # "2.0", with a condition only
+    delegated_managed_identity_resource_id: NotRequired[str]
+
+
+class LockSettings(TypedDict):
+    """Mirrors `stackconfig.interface.LockConfig`."""
+
+    kind: str  # CanNotDelete or None (ReadOnly is refused)
+    name: NotRequired[str]
+    notes: NotRequired[str]
 
 
 class WebhookDestinationSettings(TypedDict):
@@ -128,6 +140,8 @@ class DomainSettings(TypedDict):
     """Mirrors `stackconfig.email.DomainConfig`."""
 
     name: str
+    # AzureManaged (AzureManagedDomain only), CustomerManaged or CustomerManagedInExchangeOnline; derived by default.
+    domain_management: NotRequired[str]
     dns_zone: NotRequired[DnsZoneSettings]
     apex_txt_records: NotRequired[list[str]]
     dmarc: NotRequired[str]
@@ -135,6 +149,9 @@ class DomainSettings(TypedDict):
     senders: NotRequired[list[SenderSettings]]
     engagement_tracking: NotRequired[bool]
     suppression_lists: NotRequired[list[SuppressionListSettings]]
+    lock: NotRequired[LockSettings]
+    role_assignments: NotRequired[list[RoleAssignmentSettings]]
+    tags: NotRequired[dict[str, str]]
 
 
 class SmtpUsernameSettings(TypedDict):
@@ -152,6 +169,20 @@ class EmailSettings(TypedDict):
     domains: list[DomainSettings]
     smtp_usernames: NotRequired[list[SmtpUsernameSettings]]
     exclusive_linked_domains: NotRequired[bool]
+    lock: NotRequired[LockSettings]
+    role_assignments: NotRequired[list[RoleAssignmentSettings]]
+    tags: NotRequired[dict[str, str]]
+
+
+class EmailServiceSettings(TypedDict):
+    """Mirrors `stackconfig.email_services.EmailServiceConfig`."""
+
+    name: str
+    data_location: str
+    domains: NotRequired[list[DomainSettings]]
+    tags: NotRequired[dict[str, str]]
+    lock: NotRequired[LockSettings]
+    role_assignments: NotRequired[list[RoleAssignmentSettings]]
 
 
 class PoolSettings(TypedDict):
@@ -235,6 +266,35 @@ class UsageSettings(TypedDict):
     pstn_minutes: NotRequired[list[PstnUsageSettings]]
 
 
+class LogCategorySettings(TypedDict):
+    """Mirrors `stackconfig.diagnostics.LogCategoryConfig`."""
+
+    category: NotRequired[str]
+    category_group: NotRequired[str]
+    enabled: NotRequired[bool]
+
+
+class MetricCategorySettings(TypedDict):
+    """Mirrors `stackconfig.diagnostics.MetricCategoryConfig`."""
+
+    category: str
+    enabled: NotRequired[bool]
+
+
+class DiagnosticSettingSettings(TypedDict):
+    """Mirrors `stackconfig.diagnostics.DiagnosticSettingConfig`."""
+
+    name: NotRequired[str]
+    workspace_resource_id: NotRequired[str]
+    log_analytics_destination_type: NotRequired[str]
+    storage_account_resource_id: NotRequired[str]
+    event_hub_authorization_rule_resource_id: NotRequired[str]
+    event_hub_name: NotRequired[str]
+    marketplace_partner_resource_id: NotRequired[str]
+    log_categories_and_groups: NotRequired[list[LogCategorySettings]]
+    metric_categories: NotRequired[list[MetricCategorySettings]]
+
+
 class InstanceSettings(TypedDict):
     """Mirrors `stackconfig.model.InstanceConfig`."""
 
@@ -244,12 +304,15 @@ class InstanceSettings(TypedDict):
     public_network_access: NotRequired[str]
     managed_identities: NotRequired[ManagedIdentitiesSettings]
     role_assignments: NotRequired[list[RoleAssignmentSettings]]
+    lock: NotRequired[LockSettings]
     tags: NotRequired[dict[str, str]]
     events: NotRequired[EventsSettings]
     email: NotRequired[EmailSettings]
+    linked_domains: NotRequired[list[str]]
     phone_numbers: NotRequired[PhoneNumbersSettings]
     direct_routing: NotRequired[DirectRoutingSettings]
     expected_monthly_usage: NotRequired[UsageSettings]
+    diagnostic_settings: NotRequired[list[DiagnosticSettingSettings]]
 
 
 class ResourceGroupSettings(TypedDict):

@@ -6,27 +6,32 @@ A component of the package (`acs-platform:index:SharedInfrastructure`): its args
 dictionaries whose sections mirror the stack configuration's, validated with the config's models.
 """
 
+from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_azure_native.resources as resources
 
 from stackconfig.budget import BudgetConfig
+from stackconfig.email_services import EmailServiceConfig, linked_domain_reference
 from stackconfig.model import DeadLetterStorageConfig, MonitoringConfig, ResourceGroupConfig
 from stackconfig.roles import KEY_VAULT_SECRETS_USER
 from stackconfig.secrets import KeyVaultConfig
 
 from . import name_after, validated
 from .access import RoleAssignmentArgs, role_assignment
+from .adoption import Adoption
 from .budget import budget
 from .budget import budget_name as cost_budget_name
 from .dead_letters import dead_letter_storage
+from .email import Email, EmailArgs
 from .keyvault import KeyVault, KeyVaultArgs, PrivateEndpointArgs
 from .monitoring import diagnostic_setting, workspace
 from .protection import lock
 from .settings import (
     BudgetSettings,
     DeadLetterStorageSettings,
+    EmailServiceSettings,
     KeyVaultSettings,
     MonitoringSettings,
     ResourceGroupSettings,
@@ -44,6 +49,9 @@ class SharedInfrastructureArgs(TypedDict):
     # The monthly cost budget on the resource group (docs/budget.md). Absent: no budget is deployed.
     budget: NotRequired[BudgetSettings]
     tags: dict[str, str]  # on every resource that takes tags
+    # Email services of the stack's own (acs-platform:emailServices), whose domains instances link.
+    email_services: NotRequired[list[EmailServiceSettings]]
+    adopt: NotRequired[list[str]]  # Azure ids of existing resources to import (docs/adoption.md)
     lock: str  # "CanNotDelete" on the group (when it is the stack's own), or "None"
     protect: bool  # Pulumi `protect` on what holds data: the group, the workspace, the vault
 
@@ -61,6 +69,9 @@ class SharedInfrastructure(pulumi.ComponentResource):
     dead_letter_account_id: pulumi.Output[str] | None  # None without dead-letter storage
     dead_letter_container_id: pulumi.Output[str] | None
     budget_name: pulumi.Output[str] | None  # known at preview, and waits for the budget; None without one
+    # `<service>/<domain>` of each domain of the stack's email services -> its id once it can be linked
+    # (Azure-managed: at once; custom: once verified), else null.
+    linkable_email_domains: pulumi.Output[dict[str, str]]
 
     def __init__(self, name: str, args: SharedInfrastructureArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:index:SharedInfrastructure", name, None, opts)
@@ -184,6 +195,37 @@ class SharedInfrastructure(pulumi.ComponentResource):
                 metric_category="Transaction",
             )
 
+        # Email services of the stack's own, whose domains instances link by `<service>/<domain>`.
+        adoption = Adoption(args.get("adopt", []))
+        self.email_services: dict[str, Email] = {}
+        for settings in args.get("email_services", []):
+            service = validated(EmailServiceConfig, settings, "emailServices", f"SharedInfrastructure {name}")
+            self.email_services[service.name] = Email(
+                f"{name}-email-{service.name}",
+                EmailArgs(
+                    email_service_name=service.name,
+                    service_id=None,
+                    service_name=None,
+                    resource_group_name=self.resource_group_name,
+                    data_location=service.data_location,
+                    domains=service.domains,
+                    smtp_usernames=[],
+                    tags={**service.tags, **tags},  # the standard tags win, as everywhere
+                    service_lock=service.lock,
+                    service_role_assignments=service.role_assignments,
+                    protect=protect,
+                    adoption=adoption,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.linkable_email_domains = pulumi.Output.from_input(
+            {
+                f"{service}/{domain}": domain_id
+                for service, email in self.email_services.items()
+                for domain, domain_id in email.linkable.items()
+            }
+        )
+
         self.register_outputs(
             {
                 "resourceGroupName": self.resource_group_name,
@@ -195,8 +237,22 @@ class SharedInfrastructure(pulumi.ComponentResource):
                 "deadLetterAccountId": self.dead_letter_account_id,
                 "deadLetterContainerId": self.dead_letter_container_id,
                 "budgetName": self.budget_name,
+                "linkableEmailDomains": self.linkable_email_domains,
             }
         )
+
+    def linked_domain_ids(self, linked_domains: Sequence[str]) -> list[pulumi.Output[str | None]]:
+        """The ids an instance's `linkedDomains` stand for: a domain of the stack's email services
+        (`<service>/<domain>`) once it can be linked, or a domain's id as given."""
+        found = []
+        for linked in linked_domains:
+            reference = linked_domain_reference(linked)
+            found.append(
+                pulumi.Output.from_input(linked)
+                if reference is None
+                else self.email_services[reference[0]].linkable[reference[1]]
+            )
+        return found
 
 
 def _group_id(resource_id: str, group_name: str) -> str:

@@ -13,6 +13,36 @@ SECURITY_BASELINE = (
 LOCKS_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources"
 LOGS_DOC = "https://learn.microsoft.com/azure/communication-services/concepts/analytics/enable-logging"
 
+# The log categories of Microsoft.Communication/CommunicationServices, as Azure Monitor's reference lists
+# them ("Supported logs for Microsoft.Communication/CommunicationServices", generated from Azure's API,
+# MicrosoftDocs/azure-reference-other azure-monitor-ref/supported-logs/includes/
+# microsoft-communication-communicationservices-logs-include.md, 2024-02-07). A setting that lists
+# categories instead of a group sends all logs when it enables each of these; categories Azure adds
+# later are only in the allLogs group, which is why the program sends that.
+ACS_LOG_CATEGORIES = (
+    "AuthOperational",
+    "CallAutomationMediaSummary",
+    "CallAutomationOperational",
+    "CallClientMediaStatsTimeSeries",
+    "CallClientOperations",
+    "CallClosedCaptionsSummary",
+    "CallDiagnostics",
+    "CallRecordingOperational",
+    "CallRecordingSummary",
+    "CallSummary",
+    "CallSurvey",
+    "ChatOperational",
+    "EmailSendMailOperational",
+    "EmailStatusUpdateOperational",
+    "EmailUserEngagementOperational",
+    "JobRouterOperational",
+    "NetworkTraversalDiagnostics",
+    "NetworkTraversalOperational",
+    "RoomsOperational",
+    "SMSOperational",
+    "Usage",
+)
+
 
 @resource_rule(
     name="acs-local-auth-disabled",
@@ -72,22 +102,29 @@ def public_network_access(args: ResourceValidationArgs, report: ReportViolation)
 
 @stack_rule(
     name="acs-diagnostic-logs",
-    description="Every ACS resource sends its resource logs (allLogs or audit) to Log Analytics through a diagnostic "
-    "setting.",
+    description="Every ACS resource sends its resource logs (allLogs or audit, or every ACS log category) to a Log "
+    "Analytics workspace through a diagnostic setting.",
     types=[ACS, DIAGNOSTIC_SETTING],
     severity=Severity.MEDIUM,
     remediation="Add a diagnostic setting on the ACS resource with the allLogs (or audit) category group enabled "
-    "and a Log Analytics workspace as destination. To agree with the built-in, assign it with categoryGroup "
-    "set to the group the setting enables.",
+    "and a Log Analytics workspace as destination (any workspace; storage, an event hub or a partner may be added "
+    "destinations, not the only ones). To agree with the built-in, assign it with categoryGroup set to the group "
+    "the setting enables.",
     url=LOGS_DOC,
     builtin="acbb9698-46bd-4800-89da-e3473c4ab10d",
 )
 def diagnostic_logs(args: StackValidationArgs, report: ReportViolation) -> None:
-    # Log Analytics is where the built-in wants them: a setting without a workspace does not count.
-    # allLogs or audit: what the built-in accepts under its categoryGroup parameter (README).
-    for service in unlogged(args.resources, ACS, DIAGNOSTIC_GROUPS, to_workspace=True):
+    # Log Analytics is where the built-in wants them: a setting without a workspace does not count,
+    # whatever else it sends to; any workspace does, the stack's or another.
+    # allLogs or audit: what the built-in accepts under its categoryGroup parameter (README); or each
+    # category by name, the same logs listed one by one.
+    unlogged_services = unlogged(
+        args.resources, ACS, DIAGNOSTIC_GROUPS, to_workspace=True, every_category=ACS_LOG_CATEGORIES
+    )
+    for service in unlogged_services:
         report(
-            f"{label(service)}: no diagnostic setting sends allLogs or audit logs to a Log Analytics workspace.",
+            f"{label(service)}: no diagnostic setting sends allLogs or audit logs (or every ACS log category) to a "
+            "Log Analytics workspace.",
             service.urn,
         )
 

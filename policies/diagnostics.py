@@ -48,20 +48,42 @@ def enables_logs(setting: PolicyResource, groups: Collection[str], categories: C
     return False
 
 
+def enables_every(setting: PolicyResource, categories: Collection[str]) -> bool:
+    """Whether `setting` enables each of `categories`, one entry per category."""
+    entries = _entries(known(setting.props, "logs"))
+    if entries is UNKNOWN:
+        return True  # cannot judge in a preview; a deployment will show it
+    enabled = set()
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            return True  # an entry only known once deployed
+        on, category = known(entry, "enabled"), known(entry, "category")
+        if UNKNOWN in (on, category):
+            return True
+        if on is True and category:
+            enabled.add(category)
+    return set(categories) <= enabled
+
+
 def unlogged(
     resources: Iterable[PolicyResource],
     type_token: str,
     groups: Collection[str],
     categories: Collection[str] = (),
     to_workspace: bool = False,
+    every_category: Collection[str] = (),
 ) -> Iterator[PolicyResource]:
     """The resources of `type_token` that no diagnostic setting enables a log of `groups` or
-    `categories` for; with `to_workspace`, only settings that send to a Log Analytics workspace count."""
+    `categories` for, nor (when given) each of `every_category`; with `to_workspace`, only settings
+    that send to a Log Analytics workspace count, whatever else they send to."""
     resources = list(resources)
     settings = targeting(resources, DIAGNOSTIC_SETTING, "resourceUri")
     for resource in of_type(resources, type_token):
         watching = settings.get(resource.urn, [])
         if to_workspace:
-            watching = [s for s in watching if known(s.props, "workspaceId") is not None]
-        if not any(enables_logs(s, groups, categories) for s in watching):
+            watching = [s for s in watching if known(s.props, "workspaceId") not in (None, "")]
+        if not any(
+            enables_logs(s, groups, categories) or (every_category and enables_every(s, every_category))
+            for s in watching
+        ):
             yield resource

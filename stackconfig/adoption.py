@@ -64,22 +64,7 @@ def instance_resources(instance) -> dict[str, str]:
     name = instance.name
     found = {acs_key(name): f"the ACS resource {name}"}
     if instance.email is not None:
-        service = email_service_name(instance)
-        found[email_service_key(service)] = f"the email service {service} of {name}"
-        for domain in instance.email.domains:
-            found[domain_key(service, domain.name)] = f"the domain {domain.name} of {service}"
-            for sender in domain.senders:
-                found[sender_key(service, domain.name, sender_name(sender))] = (
-                    f"the sender {sender.username} of {domain.name} ({service})"
-                )
-            for listed in domain.suppression_lists:
-                found[suppression_list_key(service, domain.name, listed.name)] = (
-                    f"the suppression list {listed.name} of {domain.name} ({service})"
-                )
-                for address in listed.addresses:
-                    found[suppressed_address_key(service, domain.name, listed.name, address_id(address))] = (
-                        f"the suppressed address {address.email} of {listed.name} ({service})"
-                    )
+        found.update(email_resources(email_service_name(instance), instance.email.domains, f" of {name}"))
     if instance.events is not None:
         topic = topic_name(instance)
         found[topic_key(topic)] = f"the Event Grid system topic {topic} of {name}"
@@ -87,6 +72,26 @@ def instance_resources(instance) -> dict[str, str]:
             found[event_subscription_key(topic, subscription.name)] = (
                 f"the event subscription {subscription.name} of {topic}"
             )
+    return found
+
+
+def email_resources(service: str, domains, owner: str = "") -> dict[str, str]:
+    """Key -> what it is, for an email service and everything of its `domains` (`DomainConfig`s)."""
+    found = {email_service_key(service): f"the email service {service}{owner}"}
+    for domain in domains:
+        found[domain_key(service, domain.name)] = f"the domain {domain.name} of {service}"
+        for sender in domain.senders:
+            found[sender_key(service, domain.name, sender_name(sender))] = (
+                f"the sender {sender.username} of {domain.name} ({service})"
+            )
+        for listed in domain.suppression_lists:
+            found[suppression_list_key(service, domain.name, listed.name)] = (
+                f"the suppression list {listed.name} of {domain.name} ({service})"
+            )
+            for address in listed.addresses:
+                found[suppressed_address_key(service, domain.name, listed.name, address_id(address))] = (
+                    f"the suppressed address {address.email} of {listed.name} ({service})"
+                )
     return found
 
 
@@ -112,11 +117,13 @@ def address_id(address) -> str:
     return address.address_id or default_address_id(address.email)
 
 
-def adoption_problems(ids: Iterable[str], group: str, instances: Iterable) -> list[str]:
+def adoption_problems(ids: Iterable[str], group: str, instances: Iterable, email_services: Iterable = ()) -> list[str]:
     """What is wrong with the ids of `acs-platform:adopt`, one sentence each: an id that is not an Azure
     resource id, is in another subscription or resource group than the others, or is not a resource the
     stack declares."""
     declared: dict[str, str] = {}
+    for service in email_services:
+        declared.update(email_resources(service.name, service.domains))
     for instance in instances:
         declared.update(instance_resources(instance))
     problems, subscriptions = [], set()

@@ -98,6 +98,15 @@ ARM_ID = re.compile(
     r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]+/providers/[\w.]+/[\w-]+/[^/].*$", re.ASCII
 )
 ARM_ID_RULE = "an Azure resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/<namespace>/<type>/<name>"
+EMAIL_DOMAIN_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.Communication"
+    r"/emailServices/[A-Za-z0-9-]{1,63}/domains/[^/]+$",
+    re.ASCII | re.IGNORECASE,
+)
+EMAIL_DOMAIN_ID_RULE = (
+    "an email domain's resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/"
+    "Microsoft.Communication/emailServices/<service>/domains/<domain>"
+)
 
 # Event Grid event subscription names: 3 to 64 letters, digits and hyphens.
 EVENT_SUBSCRIPTION_NAME = re.compile(r"^[A-Za-z0-9-]{3,64}$")

@@ -107,10 +107,37 @@ def _role(value: str) -> str:
     return value
 
 
+# Where each standard tag's value comes from.
+_STANDARD_TAG_KEYS = {
+    "environment": "remove this tag and set its value with acs-platform:environment (by default the stack's name)",
+    "owner": "remove this tag and set its value with acs-platform:owner",
+    "cost-center": "remove this tag and set its value with acs-platform:costCenter",
+    "managed-by": "remove this tag: its value is always acs-platform",
+}
+
+
 def _tags(tags: dict[str, str]) -> dict[str, str]:
+    seen: dict[str, str] = {}
     for name, value in tags.items():
         if name.lower() in STANDARD_TAGS:
-            raise ValueError(f"tag {name!r} is set by acs-platform itself; standard tags: {', '.join(STANDARD_TAGS)}")
+            standard = name.lower()
+            # Azure tag names are case-insensitive: `Environment` (as AVM's examples write it) is the same tag.
+            clash = (
+                f" (Azure tag names are case-insensitive: a resource cannot carry both {name!r} and the standard "
+                f"{standard!r})"
+                if name != standard
+                else ""
+            )
+            raise ValueError(
+                f"tag {name!r} is set by acs-platform itself as {standard!r}{clash}; {_STANDARD_TAG_KEYS[standard]}; "
+                f"standard tags: {', '.join(STANDARD_TAGS)}"
+            )
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise ValueError(
+                f"has the tags {other!r} and {name!r}: Azure tag names are case-insensitive, one resource cannot carry "
+                "both; keep one"
+            )
         if not name or len(name) > rules.TAG_NAME_MAX or rules.TAG_NAME_FORBIDDEN.search(name):
             raise ValueError(f"tag name {name!r} must be 1 to {rules.TAG_NAME_MAX} characters without < > % & \\ ? /")
         if len(value) > rules.TAG_VALUE_MAX:

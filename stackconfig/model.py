@@ -10,13 +10,16 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
+from . import interface
 from .adoption import adoption_problems, email_service_name, topic_name
 from .budget import BudgetConfig
+from .diagnostics import DiagnosticSettings
 from .direct_routing import DirectRoutingConfig
 from .email import EmailConfig
+from .email_services import EmailServiceConfig, linked_domain_reference
 from .errors import FOREIGN_KEYS, NAMESPACE
 from .events import EventsConfig
 from .fields import (
@@ -29,7 +32,6 @@ from .fields import (
     NonEmpty,
     Region,
     ResourceGroupName,
-    Role,
     Tags,
     TagValue,
     UserAssignedIdentityId,
@@ -40,24 +42,33 @@ from .fields import (
     unique_by,
 )
 from .phone_numbers import PhoneNumbersConfig
-from .roles import role_definition_guid
-from .secrets import KeyRotationConfig, KeyVaultConfig, PrincipalConfig
+from .secrets import KeyRotationConfig, KeyVaultConfig
 from .tiers import TIERS
 from .usage import UsageConfig
 
-
-class RoleAssignmentConfig(PrincipalConfig):
-    role: Role  # a built-in role name, a role definition GUID, or a role definition id
-    description: NonEmpty | None = None
-
-    @property
-    def role_definition_guid(self) -> str:
-        return role_definition_guid(self.role)
+# A role granted on one resource, and the management lock on it: AVM's interface (stackconfig/interface.py).
+RoleAssignmentConfig = interface.RoleAssignmentConfig
 
 
 class ManagedIdentitiesConfig(ConfigModel):
     system_assigned: Bool = True
     user_assigned_resource_ids: Annotated[list[UserAssignedIdentityId], unique_by("the identity")] = []
+
+
+def _linked_domain(value: str) -> str:
+    if value.startswith("/"):
+        if not rules.EMAIL_DOMAIN_ID.match(value):
+            raise ValueError(f"is not {rules.EMAIL_DOMAIN_ID_RULE}")
+        return value
+    service, slash, domain = value.partition("/")
+    if not (slash and rules.EMAIL_SERVICE_NAME.match(service) and domain):
+        raise ValueError(
+            f"must be <email service>/<domain> (of acs-platform:emailServices) or {rules.EMAIL_DOMAIN_ID_RULE}"
+        )
+    return value
+
+
+LinkedDomain = Annotated[str, AfterValidator(_linked_domain)]
 
 
 class InstanceConfig(ConfigModel):
@@ -66,18 +77,23 @@ class InstanceConfig(ConfigModel):
     disable_local_auth: Bool = True
     public_network_access: Literal[rules.PUBLIC_NETWORK_ACCESS] = "Enabled"  # type: ignore[valid-type]
     managed_identities: ManagedIdentitiesConfig = ManagedIdentitiesConfig()
-    role_assignments: Annotated[
-        list[RoleAssignmentConfig],
-        unique_by("the assignment (principalId, role)", lambda a: f"{a.principal_id}, {a.role_definition_guid}"),
-    ] = []
+    role_assignments: interface.RoleAssignments = []
+    # The ACS resource's lock; absent: acs-platform:protection.lock, as always.
+    lock: interface.LockConfig | None = None
     tags: Tags = {}
     events: EventsConfig | None = None  # Event Grid subscriptions to this instance's events
     email: EmailConfig | None = None
+    # Domains of the stack's own email services (`<service>/<domain>`, acs-platform:emailServices) or of
+    # email services outside it (their resource ids) the instance sends from, linked once verified.
+    linked_domains: Annotated[list[LinkedDomain], unique_by("the domain", str.lower)] = []
     phone_numbers: PhoneNumbersConfig | None = None
     # SIP trunks and voice routes to the company's own carrier (docs/direct-routing.md).
     direct_routing: DirectRoutingConfig | None = None
     # Expected monthly volumes, for the cost estimate only (docs/cost.md): nothing is deployed from them.
     expected_monthly_usage: UsageConfig | None = None
+    # The ACS resource's diagnostic settings, AVM's keys (stackconfig/diagnostics.py). Absent: the one
+    # setting it always had, every log and AllMetrics to the stack's workspace. After `name`: defaults use it.
+    diagnostic_settings: DiagnosticSettings | None = None
 
 
 class ResourceGroupConfig(ConfigModel):
@@ -177,7 +193,10 @@ class StackConfig(ConfigModel):
     resource_group: ResourceGroupConfig
     monitoring: MonitoringConfig
     protection: ProtectionConfig
-    instances: Annotated[list[InstanceConfig], Field(min_length=1), unique_by("the name", lambda i: i.name)]
+    # The stack's email services on their own, before the instances that link their domains.
+    email_services: Annotated[list[EmailServiceConfig], unique_by("the name", lambda s: s.name.lower())] = []
+    # At least one, unless the stack deploys email services only (then `instances: []`).
+    instances: Annotated[list[InstanceConfig], unique_by("the name", lambda i: i.name)]
     # After the instances: what their resources carry decides the limits on the stack's tags.
     tags: Tags = {}
     key_vault: KeyVaultConfig
@@ -192,19 +211,58 @@ class StackConfig(ConfigModel):
 
     @field_validator("instances")
     @classmethod
-    def _instances_name_their_own_resources(cls, instances: list[InstanceConfig]) -> list[InstanceConfig]:
-        """An email service or a system topic is one instance's: two of the same name would be one resource."""
-        for what, name_of, has in (
-            ("email service", email_service_name, lambda i: i.email is not None),
-            ("Event Grid system topic", topic_name, lambda i: i.events is not None),
+    def _instances_name_their_own_resources(
+        cls, instances: list[InstanceConfig], info: ValidationInfo
+    ) -> list[InstanceConfig]:
+        """An email service or a system topic is one instance's (or the stack's, for its own email services):
+        two of the same name would be one resource."""
+        services: list[EmailServiceConfig] = info.data.get("email_services", [])
+        for what, name_of, has, taken in (
+            (
+                "email service",
+                email_service_name,
+                lambda i: i.email is not None,
+                {s.name.lower(): "the stack" for s in services},
+            ),
+            ("Event Grid system topic", topic_name, lambda i: i.events is not None, {}),
         ):
-            owners: dict[str, str] = {}
+            owners: dict[str, str] = dict(taken)
             for instance in filter(has, instances):
                 other = owners.setdefault(name_of(instance).lower(), instance.name)
                 if other != instance.name:
                     raise ValueError(
                         f"{other} and {instance.name} would both have the {what} {name_of(instance)}; "
-                        "each instance needs its own"
+                        "each needs its own"
+                    )
+        return instances
+
+    @field_validator("instances")
+    @classmethod
+    def _instances_link_domains_of_their_geography(
+        cls, instances: list[InstanceConfig], info: ValidationInfo
+    ) -> list[InstanceConfig]:
+        services = {s.name.lower(): s for s in info.data.get("email_services", [])}
+        if not instances and not services:
+            raise ValueError(
+                "the stack deploys nothing: give at least one instance, or an email service (emailServices)"
+            )
+        for index, instance in enumerate(instances):
+            for linked in instance.linked_domains:
+                reference = linked_domain_reference(linked)
+                if reference is None:
+                    continue  # a domain outside the stack, by id
+                service = services.get(reference[0].lower())
+                if service is None or reference[1] not in [d.name for d in service.domains]:
+                    known = ", ".join(f"{s.name}/{d.name}" for s in services.values() for d in s.domains) or "none"
+                    raise ValueError(
+                        f"instances[{index}].linkedDomains: {linked!r} is no domain of acs-platform:emailServices; "
+                        f"allowed: {known}"
+                    )
+                if service.data_location != instance.data_location:
+                    raise ValueError(
+                        f"instances[{index}].linkedDomains: {linked!r} keeps its data in {service.data_location}, "
+                        f"{instance.name} in {instance.data_location}; Azure links only domains of the instance's "
+                        "data location (InvalidLinkedDomains)"
                     )
         return instances
 
@@ -214,7 +272,7 @@ class StackConfig(ConfigModel):
         if "instances" not in info.data or "resource_group" not in info.data:
             return ids  # their own errors say why
         group = info.data["resource_group"]
-        problems = adoption_problems(ids, group.name, info.data["instances"])
+        problems = adoption_problems(ids, group.name, info.data["instances"], info.data.get("email_services", []))
         if ids and not group.existing:
             problems.append(
                 f"the resources to adopt are in the resource group {group.name}, which exists already: set "
@@ -241,13 +299,35 @@ class StackConfig(ConfigModel):
     @classmethod
     def _tags_fit_every_resource(cls, tags: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         instances: list[InstanceConfig] = info.data.get("instances", [])
+        # Each resource with tags of its own (AVM's `tags`): the key they are under, the resource, and its tags.
+        carriers: list[tuple[str, str, list[dict[str, str]]]] = []
         for index, instance in enumerate(instances):
-            carried = {name.lower() for name in [*tags, *instance.tags, *STANDARD_TAGS]}
+            carriers.append((f"instances[{index}].tags", f"the ACS resource {instance.name}", [instance.tags]))
+            if instance.email is not None:
+                key, service = f"instances[{index}].email", email_service_name(instance)
+                carriers.append((f"{key}.tags", f"the email service {service}", [instance.email.tags]))
+                for at, domain in enumerate(instance.email.domains):
+                    carriers.append((f"{key}.domains[{at}].tags", f"the domain {domain.name}", [domain.tags]))
+        for index, service in enumerate(info.data.get("email_services", [])):
+            key = f"emailServices[{index}]"
+            carriers.append((f"{key}.tags", f"the email service {service.name}", [service.tags]))
+            for at, domain in enumerate(service.domains):
+                carriers.append((f"{key}.domains[{at}].tags", f"the domain {domain.name}", [service.tags, domain.tags]))
+        for key, resource, own in carriers:
+            names = [*tags, *(name for more in own for name in more)]
+            carried = {name.lower() for name in [*names, *STANDARD_TAGS]}
             if len(carried) > rules.TAGS_MAX:
                 raise ValueError(
-                    f"with instances[{index}].tags, the ACS resource {instance.name} would carry {len(carried)} tags "
+                    f"with {key}, {resource} would carry {len(carried)} tags "
                     f"(the standard ones included); Azure allows at most {rules.TAGS_MAX} per resource"
                 )
+            spellings: dict[str, str] = {}
+            for name in names:
+                if spellings.setdefault(name.lower(), name) != name:
+                    raise ValueError(
+                        f"with {key}, {resource} would carry the tags {spellings[name.lower()]!r} and {name!r}: Azure "
+                        "tag names are case-insensitive, one resource cannot carry both; spell them alike"
+                    )
         dead_letters = any(s.dead_letter for i in instances if i.events is not None for s in i.events.subscriptions)
         long = [name for name in tags if len(name) > rules.STORAGE_TAG_NAME_MAX]
         if dead_letters and long:

@@ -191,13 +191,15 @@ def test_what_cannot_be_declared_as_it_is_is_left_alone_with_the_reason():
     assert any(line.startswith("event subscription lost of acs-comms-events: it dead-letters") for line in left)
 
 
-def test_a_domain_in_exchange_online_is_left_alone():
+def test_a_domain_in_exchange_online_is_written_as_such():
     service = inventory().email_services[0]
     exchange = dataclasses.replace(service.domains[1], domain_management="CustomerManagedInExchangeOnline")
     found = inventory(email_services=(dataclasses.replace(service, domains=(service.domains[0], exchange)),))
     written = build(found, OPTIONS)
-    assert CUSTOM not in written.adopted
-    assert any("managed as CustomerManagedInExchangeOnline" in line for line in written.left_alone)
+    assert CUSTOM in written.adopted
+    domains = written.config["acs-platform:instances"][0]["email"]["domains"]
+    assert domains[1]["domainManagement"] == "CustomerManagedInExchangeOnline"
+    assert "domainManagement" not in domains[0]  # AzureManagedDomain: it follows from the name
 
 
 def test_an_email_service_in_another_geography_is_left_alone():

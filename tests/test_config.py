@@ -106,7 +106,11 @@ BAD_INPUTS = [
     ({"acs-platform:tier": "staging"}, "acs-platform:tier", "'dev' or 'prod'"),
     ({"acs-platform:owner": ""}, "acs-platform:owner", "is required"),
     ({"acs-platform:costCenter": {"id": 4711}}, "acs-platform:costCenter", "should be a valid string"),
-    ({"acs-platform:instances": []}, "acs-platform:instances", "at least 1 item"),
+    (
+        {"acs-platform:instances": []},
+        "acs-platform:instances",
+        "give at least one instance, or an email service (emailServices)",
+    ),
     ({"acs-platform:instances": "acs-one"}, "acs-platform:instances", "should be a valid list"),
     ({"acs-platform:resourceGroup": {"name": "rg."}}, "acs-platform:resourceGroup.name", "not ending with '.'"),
     (
@@ -225,7 +229,8 @@ BAD_INSTANCES = [
     (
         {"email": {"dataLocation": "UK", "domains": [{"name": "AzureManagedDomain"}]}},
         "acs-platform:instances[0].email.dataLocation",
-        "unknown key; allowed keys here: domains, exclusiveLinkedDomains, serviceName, smtpUsernames",
+        "unknown key; allowed keys here: domains, exclusiveLinkedDomains, lock, roleAssignments, serviceName, "
+        "smtpUsernames, tags",
     ),
     (
         {"email": {"domains": [{"name": "AzureManagedDomain"}], "exclusiveLinkedDomains": "yes"}},
@@ -334,14 +339,17 @@ class TestUnknownKeys:
     def test_an_unknown_key_in_the_namespace_lists_the_keys_there(self):
         message = only_problem({**minimal_config(), "acs-platform:instanes": []})
         assert message.startswith("acs-platform:instanes: unknown key")
-        assert "costCenter, deadLetterStorage, environment, instances, keyRotation, keyVault, monitoring" in message
+        assert (
+            "costCenter, deadLetterStorage, emailServices, environment, instances, keyRotation, keyVault, monitoring"
+            in message
+        )
         assert "location" not in message.split("allowed keys here:")[1].split(", ")
 
     def test_an_unknown_nested_key_lists_the_keys_of_its_object(self):
         message = only_problem(minimal_config(dataLocaton="Europe"))
         assert message.startswith("acs-platform:instances[0].dataLocaton: unknown key")
         assert (
-            "dataLocation, directRouting, disableLocalAuth, email, events, expectedMonthlyUsage, managedIdentities"
+            "dataLocation, diagnosticSettings, directRouting, disableLocalAuth, email, events, expectedMonthlyUsage"
             in message
         )
 

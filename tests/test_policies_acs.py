@@ -108,3 +108,81 @@ def test_every_rule_carries_its_metadata(verdicts):
     assert builtins["acs-managed-identity"].endswith("/bcff6755-335b-484d-b435-d1161db39cdc")
     assert builtins["acs-data-location-allowed"].endswith("/93c45b74-42a1-4967-b25d-82c4dc630921")
     assert builtins["acs-diagnostic-logs"].endswith("/acbb9698-46bd-4800-89da-e3473c4ab10d")
+
+
+# --- acs-diagnostic-logs and the shapes of `diagnosticSettings` (AVM's keys) ---------------------------
+
+PROVIDERS = "/subscriptions/6f1c2a52-4f0e-4b8e-9d0a-5d3f2c1b7a10/resourceGroups/rg-observability/providers"
+OTHER_WORKSPACE = f"{PROVIDERS}/Microsoft.OperationalInsights/workspaces/log-central"
+ARCHIVE = f"{PROVIDERS}/Microsoft.Storage/storageAccounts/starchive"
+HUB_RULE = f"{PROVIDERS}/Microsoft.EventHub/namespaces/evhns-logs/authorizationRules/send"
+PARTNER = f"{PROVIDERS}/Microsoft.Datadog/monitors/dd"
+AUDIT = [{"categoryGroup": "audit", "enabled": True}]
+ALL_LOGS = [{"categoryGroup": "allLogs", "enabled": True}]
+
+
+def setting(name: str, target: str, logs=ALL_LOGS, **destinations):
+    return targeting(DIAGNOSTIC_SETTING, name, "resourceUri", target, logs=logs, **destinations)
+
+
+def every_category(but: str | None = None):
+    from policies.acs_baseline import ACS_LOG_CATEGORIES
+
+    return [{"category": c, "enabled": True} for c in ACS_LOG_CATEGORIES if c != but]
+
+
+SHAPES = [
+    # Passing: to another workspace, with storage, an event hub and a partner besides.
+    acs("other-workspace"),
+    setting(
+        "everywhere",
+        "other-workspace",
+        workspaceId=OTHER_WORKSPACE,
+        logAnalyticsDestinationType="Dedicated",
+        storageAccountId=ARCHIVE,
+        eventHubAuthorizationRuleId=HUB_RULE,
+        eventHubName="acs-logs",
+        marketplacePartnerId=PARTNER,
+    ),
+    # Passing: every ACS category by name, to a workspace.
+    acs("by-category"),
+    setting("categories", "by-category", logs=every_category(), workspaceId=OTHER_WORKSPACE),
+    # Passing: one setting of two meets the baseline (storage alone beside it does not matter).
+    acs("two-settings"),
+    setting("archive-only", "two-settings", storageAccountId=ARCHIVE),
+    setting("audit-to-workspace", "two-settings", logs=AUDIT, workspaceId=UNKNOWN),
+    # Failing: storage only, an event hub only, a partner only: no workspace.
+    acs("storage-only"),
+    setting("to-storage", "storage-only", storageAccountId=ARCHIVE),
+    acs("hub-only"),
+    setting("to-hub", "hub-only", eventHubAuthorizationRuleId=HUB_RULE, eventHubName="acs-logs"),
+    acs("partner-only"),
+    setting("to-partner", "partner-only", marketplacePartnerId=PARTNER),
+    # Failing: categories by name, one missing.
+    acs("one-category-short"),
+    setting("short", "one-category-short", logs=every_category(but="SMSOperational"), workspaceId=OTHER_WORKSPACE),
+    # Failing: a workspace with no logs (logCategoriesAndGroups: []), all logs to storage only.
+    acs("split"),
+    setting("metrics-to-workspace", "split", logs=[], workspaceId=OTHER_WORKSPACE),
+    setting("logs-to-storage", "split", storageAccountId=ARCHIVE),
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "fails"),
+    [
+        ("other-workspace", False),
+        ("by-category", False),
+        ("two-settings", False),
+        ("storage-only", True),
+        ("hub-only", True),
+        ("partner-only", True),
+        ("one-category-short", True),
+        ("split", True),
+    ],
+)
+def test_diagnostic_logs_judge_each_shape_of_diagnostic_settings(resource, fails):
+    found = violations_of(judge(SHAPES, CONFIG), "acs-diagnostic-logs", resource)
+    assert len(found) == (1 if fails else 0), [v.message for v in found]
+    if fails:
+        assert "no diagnostic setting sends allLogs or audit logs (or every ACS log category)" in found[0].message

@@ -145,7 +145,7 @@ class TestJson:
     def test_outputs_per_instance(self, prod):
         instances = prod["outputs"]["instances"]
         assert set(instances) == {"acs-contoso-prod-eu", "acs-contoso-prod-us"}
-        common = {"resourceId", "hostName", "dataLocation", "principalId", "eventTopic", "emailDomains"}
+        common = {"resourceId", "hostName", "dataLocation", "principalId", "eventTopic", "emailDomains", "activeSender"}
         # prod's instances use Entra ID: no connection string secret to point at.
         assert set(instances["acs-contoso-prod-eu"]) == common
         assert set(instances["acs-contoso-prod-us"]) == {*common, "phoneNumbers"}

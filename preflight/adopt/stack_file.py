@@ -25,7 +25,7 @@ from .inventory import (
 )
 
 NAMESPACE = "acs-platform"
-REPRESENTABLE_DOMAINS = ("AzureManaged", "CustomerManaged")
+REPRESENTABLE_DOMAINS = ("AzureManaged", "CustomerManaged", "CustomerManagedInExchangeOnline")
 # Destinations the stack delivers to with the topic's system-assigned identity (components/events.py).
 IDENTITY_DESTINATIONS = {
     "ServiceBusQueue": "serviceBusQueue",
@@ -221,6 +221,8 @@ def _domain(service: EmailServiceFound, domain: DomainFound, result: Adoption) -
         return None
     result.adopted.append(domain.id)
     written: dict[str, Any] = {"name": domain.name}
+    if domain.domain_management == "CustomerManagedInExchangeOnline":  # the others follow from the name
+        written["domainManagement"] = domain.domain_management
     senders = []
     for sender in domain.senders:
         result.adopted.append(sender.id)
@@ -261,7 +263,7 @@ def _domain(service: EmailServiceFound, domain: DomainFound, result: Adoption) -
         lists.append(written_list)
     if lists:
         written["suppressionLists"] = lists
-    if domain.domain_management == "CustomerManaged":
+    if domain.domain_management != "AzureManaged":
         pending = sorted(t for t, s in domain.verification_states.items() if s != "Verified")
         if pending:
             records = [r for r in domain.verification_records if r.verification in pending]
