@@ -65,6 +65,7 @@ instances = {
             # Existing resources to import instead of creating (docs/adoption.md).
             adopt=config.adopt,
             linked_domain_ids=shared.linked_domain_ids(instance.linked_domains),
+            linked_domain_senders=shared.linked_domain_senders(instance.linked_domains),
         ),
     )
     for instance in config.instances

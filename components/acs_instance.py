@@ -26,7 +26,7 @@ from .adoption import AS_IS_TAGGED, Adoption
 from .credentials import connection_string_secret, secret_name
 from .direct_routing import direct_routing
 from .email import Email, EmailArgs, link_domains
-from .email_outputs import active_sender as email_active_sender
+from .email_outputs import SenderCandidateSettings, active_sender, sender_candidates
 from .events import DeadLetterTarget, Events, EventsArgs
 from .monitoring import diagnostic_setting, instance_diagnostic_settings
 from .phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
@@ -59,6 +59,9 @@ class AcsInstanceArgs(TypedDict):
     # The ids of the domains of the instance's `linkedDomains` (`SharedInfrastructure.linkableEmailDomains` of
     # `<service>/<domain>`, or a domain's id), null until they can be linked: linked with the instance's own.
     linked_domain_ids: NotRequired[list[pulumi.Input[str | None]]]
+    # Those of them that are domains of the stack's email services, as the active sender sees them
+    # (`SharedInfrastructure.linkableEmailSenders` of `<service>/<domain>`), in order.
+    linked_domain_senders: NotRequired[list[pulumi.Input[SenderCandidateSettings]]]
 
 
 def identity_type(system_assigned: bool, user_assigned: bool) -> str:
@@ -206,9 +209,10 @@ class AcsInstance(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        elif args.get("linked_domain_ids"):
+        link = self.email.link if self.email else None
+        if self.email is None and args.get("linked_domain_ids"):
             # Domains of email services it does not own only: the link is the instance's own.
-            link_domains(f"{name}-links", service.id, args["linked_domain_ids"], exclusive=False, parent=self)
+            link = link_domains(f"{name}-links", service.id, args["linked_domain_ids"], exclusive=False, parent=self)
 
         # The data plane of phone numbers and Direct Routing.
         endpoint = service.host_name.apply(lambda host: f"https://{host}")
@@ -276,7 +280,12 @@ class AcsInstance(pulumi.ComponentResource):
             self.event_topic = pulumi.Output.from_input(topic_name(instance))
 
         # Known once deployed (the domains' fromSenderDomain, their verification and the link), never in a preview.
-        self.active_sender = email_active_sender(self.email, instance.email.domains) if self.email else None
+        # Its own domains first, then those it links from the stack's email services.
+        candidates = [
+            *(sender_candidates(self.email, instance.email.domains) if self.email else []),
+            *args.get("linked_domain_senders", []),
+        ]
+        self.active_sender = active_sender(candidates, link.linked_domains) if candidates and link else None
 
         self.register_outputs(
             {

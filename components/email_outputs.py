@@ -6,9 +6,10 @@ first sender; until one is, the Azure-managed domain's first sender; without eit
 so it is known once those are: after a deployment, never in a preview.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import pulumi
 
@@ -27,6 +28,16 @@ class SenderCandidate:
     azure_managed: bool
     verified: bool  # its DomainVerification says verified; the Azure-managed domain always is
     domain_id: str | None = None  # the Domain resource's id, to find it among the linked domains
+
+
+class SenderCandidateSettings(TypedDict):
+    """A `SenderCandidate` as a component input or output: the fields of one, crossing languages."""
+
+    username: str  # its first sender
+    from_sender_domain: NotRequired[str]  # what follows @, once Azure has said it
+    azure_managed: bool
+    verified: bool
+    domain_id: NotRequired[str]
 
 
 def choose_active_sender(candidates: Sequence[SenderCandidate], linked_domain_ids: Sequence[str] | None) -> str | None:
@@ -48,33 +59,41 @@ def choose_active_sender(candidates: Sequence[SenderCandidate], linked_domain_id
     return None
 
 
-def active_sender(email: "Email", domains: Sequence[DomainConfig]) -> pulumi.Output[str | None]:
-    """The active sender of one instance's email (`domains`: its config's, in order), from its domains, their
-    verification and its link."""
-    configs = list(domains)
-    parts: list[Any] = []
-    for config in configs:
+def sender_candidates(email: "Email", domains: Sequence[DomainConfig]) -> list[pulumi.Output[dict[str, Any]]]:
+    """Each domain of `email` (`domains`: its config's, in order) as the active sender sees it, as the
+    fields of a `SenderCandidate` (a dictionary: it crosses languages as a component output)."""
+    found = []
+    for config in domains:
         resource = email.domains[config.name]
         verification = email.verifications.get(config.name)
-        parts += [
-            resource.id,
-            resource.from_sender_domain,
-            True if verification is None else verification.verified,  # Azure-managed: verified from the start
-        ]
-    linked = email.link.linked_domains if email.link is not None else []
-
-    def choose(values: list[Any]) -> str | None:
-        *domain_values, linked_ids = values
-        candidates = [
-            SenderCandidate(
-                username=config.senders[0].username,
-                from_sender_domain=domain_values[3 * i + 1],
-                azure_managed=config.azure_managed,
-                verified=domain_values[3 * i + 2] is True,
-                domain_id=domain_values[3 * i],
+        found.append(
+            pulumi.Output.all(
+                resource.id,
+                resource.from_sender_domain,
+                True if verification is None else verification.verified,  # Azure-managed: verified from the start
+            ).apply(
+                lambda values, config=config: {
+                    "username": config.senders[0].username,
+                    "from_sender_domain": values[1],
+                    "azure_managed": config.azure_managed,
+                    "verified": values[2] is True,
+                    "domain_id": values[0],
+                }
             )
-            for i, config in enumerate(configs)
-        ]
-        return choose_active_sender(candidates, linked_ids)
+        )
+    return found
 
-    return pulumi.Output.all(*parts, linked).apply(choose)
+
+def active_sender(
+    candidates: Sequence[pulumi.Input[dict[str, Any]]], linked_domain_ids: pulumi.Input[list[str] | None]
+) -> pulumi.Output[str | None]:
+    """The active sender among `candidates` (`sender_candidates`: the instance's own domains first, then those
+    it links from email services it does not own), given what its link reports linked."""
+    return pulumi.Output.all(pulumi.Output.all(*candidates), linked_domain_ids).apply(
+        lambda values: choose_active_sender([_candidate(c) for c in values[0]], values[1])
+    )
+
+
+def _candidate(fields: dict[str, Any]) -> SenderCandidate:
+    """A candidate from its fields, in Python's names or (through the component package) the schema's."""
+    return SenderCandidate(**{re.sub(r"([A-Z])", lambda m: f"_{m[1].lower()}", k): v for k, v in fields.items()})

@@ -25,6 +25,7 @@ from .budget import budget
 from .budget import budget_name as cost_budget_name
 from .dead_letters import dead_letter_storage
 from .email import Email, EmailArgs
+from .email_outputs import SenderCandidateSettings, sender_candidates
 from .keyvault import KeyVault, KeyVaultArgs, PrivateEndpointArgs
 from .monitoring import diagnostic_setting, workspace
 from .protection import lock
@@ -72,6 +73,9 @@ class SharedInfrastructure(pulumi.ComponentResource):
     # `<service>/<domain>` of each domain of the stack's email services -> its id once it can be linked
     # (Azure-managed: at once; custom: once verified), else null.
     linkable_email_domains: pulumi.Output[dict[str, str]]
+    # `<service>/<domain>` -> the domain as an instance's active sender sees it (its first sender, its
+    # fromSenderDomain, whether it is verified, its id).
+    linkable_email_senders: pulumi.Output[dict[str, SenderCandidateSettings]]
 
     def __init__(self, name: str, args: SharedInfrastructureArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("acs-platform:index:SharedInfrastructure", name, None, opts)
@@ -198,8 +202,10 @@ class SharedInfrastructure(pulumi.ComponentResource):
         # Email services of the stack's own, whose domains instances link by `<service>/<domain>`.
         adoption = Adoption(args.get("adopt", []))
         self.email_services: dict[str, Email] = {}
+        email_configs: dict[str, list] = {}
         for settings in args.get("email_services", []):
             service = validated(EmailServiceConfig, settings, "emailServices", f"SharedInfrastructure {name}")
+            email_configs[service.name] = list(service.domains)
             self.email_services[service.name] = Email(
                 f"{name}-email-{service.name}",
                 EmailArgs(
@@ -218,6 +224,15 @@ class SharedInfrastructure(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        self.linkable_email_senders = pulumi.Output.from_input(
+            {
+                f"{service}/{domain.name}": candidate
+                for service, email in self.email_services.items()
+                for domain, candidate in zip(
+                    email_configs[service], sender_candidates(email, email_configs[service]), strict=True
+                )
+            }
+        )
         self.linkable_email_domains = pulumi.Output.from_input(
             {
                 f"{service}/{domain}": domain_id
@@ -238,6 +253,7 @@ class SharedInfrastructure(pulumi.ComponentResource):
                 "deadLetterContainerId": self.dead_letter_container_id,
                 "budgetName": self.budget_name,
                 "linkableEmailDomains": self.linkable_email_domains,
+                "linkableEmailSenders": self.linkable_email_senders,
             }
         )
 
@@ -253,6 +269,14 @@ class SharedInfrastructure(pulumi.ComponentResource):
                 else self.email_services[reference[0]].linkable[reference[1]]
             )
         return found
+
+    def linked_domain_senders(self, linked_domains: Sequence[str]) -> list[pulumi.Output[SenderCandidateSettings]]:
+        """The domains of the stack's email services among an instance's `linkedDomains`, in order, as its
+        active sender sees them."""
+        references = [r for r in map(linked_domain_reference, linked_domains) if r is not None]
+        return [
+            self.linkable_email_senders.apply(lambda s, key=f"{svc}/{domain}": s[key]) for svc, domain in references
+        ]
 
 
 def _group_id(resource_id: str, group_name: str) -> str:

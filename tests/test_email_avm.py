@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from components.email import records_of
-from components.email_outputs import SenderCandidate, active_sender, choose_active_sender
+from components.email_outputs import SenderCandidate, active_sender, choose_active_sender, sender_candidates
 from preflight.__main__ import main
 from preflight.plan import UNKNOWN
 from stackconfig.email import DomainConfig
@@ -283,4 +283,25 @@ CONFIGS = [
     ],
 )
 def test_active_sender_reads_the_email_components_outputs(linked, verified, with_link, expected):
-    assert resolved(lambda: active_sender(fake_email(linked, verified, with_link), CONFIGS)) == expected
+    def sender():
+        email = fake_email(linked, verified, with_link)
+        return active_sender(sender_candidates(email, CONFIGS), email.link.linked_domains if email.link else [])
+
+    assert resolved(sender) == expected
+
+
+def test_a_linked_domain_of_the_stack_s_email_service_is_a_candidate_after_the_instance_s_own():
+    def sender():
+        email = fake_email([MANAGED_ID, CUSTOM_ID, OTHER_ID], False)  # its own custom domain is not verified
+        shared = {
+            "username": "news",
+            "from_sender_domain": "news.contoso.com",
+            "azure_managed": False,
+            "verified": True,
+            "domain_id": OTHER_ID,
+        }
+        return active_sender(
+            [*sender_candidates(email, CONFIGS), pulumi.Output.from_input(shared)], email.link.linked_domains
+        )
+
+    assert resolved(sender) == "news@news.contoso.com"

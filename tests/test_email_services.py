@@ -113,3 +113,11 @@ def test_an_email_only_stack_plans_without_an_acs_resource(tmp_path):
     assert not plan.of_type("azure-native:communication:CommunicationService")
     assert len(plan.of_type("azure-native:communication:EmailService")) == 1
     assert not plan.of_type(LINKS_TYPE)
+
+
+def test_an_instance_that_only_links_has_an_active_sender_too(shared_plan):
+    # Known once deployed: the linked domains' senders, verification and the instance's own link.
+    assert {name: "activeSender" in out for name, out in shared_plan.outputs["instances"].items()} == {
+        "acs-test-eu": True,
+        "acs-test-eu2": True,
+    }
