@@ -202,11 +202,42 @@ def test_a_domain_in_exchange_online_is_written_as_such():
     assert "domainManagement" not in domains[0]  # AzureManagedDomain: it follows from the name
 
 
-def test_an_email_service_in_another_geography_is_left_alone():
+def test_an_email_service_in_another_geography_is_the_stack_s_own_and_not_linked():
     service = dataclasses.replace(inventory().email_services[0], data_location="United States")
     written = build(inventory(email_services=(service,)), OPTIONS)
-    assert "email" not in written.config["acs-platform:instances"][0]
-    assert SERVICE not in written.adopted
+    (instance,) = written.config["acs-platform:instances"]
+    assert "email" not in instance and "linkedDomains" not in instance
+    assert written.config["acs-platform:emailServices"][0]["name"] == "email-comms"
+    assert SERVICE in written.adopted
+    assert any(line.startswith("the link of acs-comms to email-comms/") for line in written.left_alone)
+
+
+def test_an_email_service_no_instance_links_is_the_stack_s_own():
+    service = dataclasses.replace(
+        inventory().email_services[0], name="email-spare", id=SERVICE.replace("email-comms", "email-spare"), domains=()
+    )
+    found = inventory(email_services=(*inventory().email_services, service))
+    written = build(found, OPTIONS)
+    (spare,) = written.config["acs-platform:emailServices"]
+    assert spare["name"] == "email-spare" and spare["dataLocation"] == "Europe"
+    assert service.id in written.adopted
+    assert written.config["acs-platform:instances"][0]["email"]["serviceName"] == "email-comms"
+
+
+def test_an_email_service_two_instances_link_is_the_stack_s_own_and_both_link_it(tmp_path):
+    first = inventory().services[0]
+    second = dataclasses.replace(
+        first, id=ACS.replace("acs-comms", "acs-comms-2"), name="acs-comms-2", linked_domains=(MANAGED,)
+    )
+    written = build(inventory(services=(first, second)), OPTIONS)
+    assert written.config["acs-platform:emailServices"][0]["name"] == "email-comms"
+    instances = {i["name"]: i for i in written.config["acs-platform:instances"]}
+    assert instances["acs-comms"]["linkedDomains"] == ["email-comms/AzureManagedDomain", "email-comms/mail.contoso.com"]
+    assert instances["acs-comms-2"]["linkedDomains"] == ["email-comms/AzureManagedDomain"]
+    assert "email" not in instances["acs-comms"]
+    # The file plans, importing the service and its domains under the shared component.
+    adoption = adopt(inventory(services=(first, second)), OPTIONS, REPO, tmp_path / "Pulumi.two.yaml", "two", echo=str)
+    assert SERVICE in adoption.adopted
 
 
 def test_missing_owner_and_tenant_are_asked_for():

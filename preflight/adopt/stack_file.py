@@ -90,17 +90,17 @@ def build(inventory: Inventory, options: StackOptions) -> Adoption:
             f"the resource group {inventory.resource_group} (subscription {inventory.subscription_id}) has no ACS "
             "resource: there is nothing to adopt; `python -m preflight plan` shows what a new stack would create"
         )
-    services_by_domain = {d.id.lower(): s for s in inventory.email_services for d in s.domains}
-    claimed_services: set[str] = set()
-    instances = []
-    for acs in inventory.services:
-        instances.append(_instance(acs, inventory, services_by_domain, claimed_services, result))
-    for service in inventory.email_services:
-        if service.id.lower() not in claimed_services:
-            result.left_alone.append(
-                f"email service {service.name}: none of its domains is linked to an ACS resource of the group; "
-                "an email service is adopted with the instance it sends for"
-            )
+    owned = _owned_email_services(inventory)
+    shared = [s for s in inventory.email_services if s.id.lower() not in {o.id.lower() for o in owned.values()}]
+    # The stack's own email services first: the instances' linkedDomains name what was written of them.
+    email_services = [_email_service(service, inventory, result) for service in shared]
+    written = {
+        d.id.lower(): (f"{entry['name']}/{d.name}", service.data_location)
+        for service, entry in zip(shared, email_services, strict=True)
+        for d in service.domains
+        if any(w["name"] == d.name for w in entry.get("domains", []))
+    }
+    instances = [_instance(acs, inventory, owned.get(acs.id.lower()), written, result) for acs in inventory.services]
     for topic in inventory.system_topics:
         if not any(topic.source.lower() == acs.id.lower() for acs in inventory.services):
             result.left_alone.append(f"system topic {topic.name}: its source is not an ACS resource of the group")
@@ -113,17 +113,64 @@ def build(inventory: Inventory, options: StackOptions) -> Adoption:
         f"{NAMESPACE}:costCenter": cost_center,
         # The group is the team's already: used by name, neither created, locked nor deleted by the stack.
         f"{NAMESPACE}:resourceGroup": {"name": inventory.resource_group, "existing": True},
+        **({f"{NAMESPACE}:emailServices": email_services} if email_services else {}),
         f"{NAMESPACE}:instances": instances,
         f"{NAMESPACE}:adopt": list(result.adopted),
     }
     return result
 
 
+def _owned_email_services(inventory: Inventory) -> dict[str, EmailServiceFound]:
+    """The email service each ACS resource owns, by its id (lower case): of the services only it links a
+    domain of, in its data location, the one most of its linked domains are of. The others are the stack's
+    own (`emailServices`), which instances link by name."""
+    service_of = {d.id.lower(): s for s in inventory.email_services for d in s.domains}
+    linkers: dict[str, set[str]] = {}
+    for acs in inventory.services:
+        for domain in acs.linked_domains:
+            if domain.lower() in service_of:
+                linkers.setdefault(service_of[domain.lower()].id.lower(), set()).add(acs.id.lower())
+    owned = {}
+    for acs in inventory.services:
+        counts = Counter(
+            service_of[d.lower()].id.lower()
+            for d in acs.linked_domains
+            if d.lower() in service_of
+            and linkers[service_of[d.lower()].id.lower()] == {acs.id.lower()}
+            and service_of[d.lower()].data_location == acs.data_location
+        )
+        if counts:
+            chosen = sorted(counts, key=lambda s: (-counts[s], s))[0]
+            owned[acs.id.lower()] = next(s for s in inventory.email_services if s.id.lower() == chosen)
+    return owned
+
+
+def _email_service(service: EmailServiceFound, inventory: Inventory, result: Adoption) -> dict[str, Any]:
+    """An email service no one instance owns, as the stack's own (`emailServices`)."""
+    result.adopted.append(service.id)
+    entry: dict[str, Any] = {"name": service.name, "dataLocation": service.data_location}
+    if tags := _own_tags(service.tags):
+        entry["tags"] = tags
+    domains = [d for d in (_domain(service, domain, result) for domain in service.domains) if d is not None]
+    if domains:
+        entry["domains"] = domains
+    linking = sorted(
+        a.name
+        for a in inventory.services
+        if any(d.lower() in {x.id.lower() for x in service.domains} for d in a.linked_domains)
+    )
+    result.found.append(
+        f"email service {service.name} ({service.data_location}): {len(domains)} domain(s), "
+        + (f"linked by {', '.join(linking)}" if linking else "linked by no ACS resource of the group")
+    )
+    return entry
+
+
 def _instance(
     acs: AcsFound,
     inventory: Inventory,
-    services_by_domain: dict[str, EmailServiceFound],
-    claimed_services: set[str],
+    owned: EmailServiceFound | None,
+    written: dict[str, tuple[str, str]],
     result: Adoption,
 ) -> dict[str, Any]:
     result.adopted.append(acs.id)
@@ -144,10 +191,23 @@ def _instance(
     if tags := _own_tags(acs.tags):
         instance["tags"] = tags
     parts = []
-    email = _email(acs, services_by_domain, claimed_services, result)
+    email = _email(acs, owned, result) if owned is not None else None
     if email is not None:
         instance["email"] = email
         parts.append(f"email service {email.get('serviceName', default_email_service_name(acs.name))}")
+    linked = []
+    for domain in (d.lower() for d in acs.linked_domains if d.lower() in written):
+        reference, data_location = written[domain]
+        if data_location == acs.data_location:
+            linked.append(reference)
+        else:  # ARM would not have linked it; the stack cannot declare it
+            result.left_alone.append(
+                f"the link of {acs.name} to {reference}: the domain keeps its data in {data_location}, {acs.name} in "
+                f"{acs.data_location}; it stays linked (exclusiveLinkedDomains: false)"
+            )
+    if linked:
+        instance["linkedDomains"] = linked
+        parts.append(f"{len(linked)} linked domain(s) of the stack's email services")
     topic = next((t for t in inventory.system_topics if t.source.lower() == acs.id.lower()), None)
     events = _events(acs, topic, result) if topic is not None else None
     if events is not None:
@@ -167,47 +227,19 @@ def _instance(
     return instance
 
 
-def _email(
-    acs: AcsFound,
-    services_by_domain: dict[str, EmailServiceFound],
-    claimed_services: set[str],
-    result: Adoption,
-) -> dict[str, Any] | None:
-    """The email service whose domains the instance sends from: the one most of its linked domains are of."""
-    linked = Counter(
-        services_by_domain[d.lower()].id.lower() for d in acs.linked_domains if d.lower() in services_by_domain
-    )
-    if not linked:
-        return None
-    chosen_id = sorted(linked, key=lambda s: (-linked[s], s))[0]
-    service = next(s for s in services_by_domain.values() if s.id.lower() == chosen_id)
-    for other in sorted(set(linked) - {chosen_id}):
-        other_name = next(s.name for s in services_by_domain.values() if s.id.lower() == other)
-        result.left_alone.append(
-            f"domains of email service {other_name} linked to {acs.name}: an instance sends from one email "
-            f"service here ({service.name}); they stay linked (exclusiveLinkedDomains: false)"
-        )
-    if service.id.lower() in claimed_services:
-        result.left_alone.append(
-            f"email service {service.name} for {acs.name}: it is another instance's already; its domains linked to "
-            f"{acs.name} stay linked"
-        )
-        return None
-    if service.data_location != acs.data_location:
-        result.left_alone.append(
-            f"email service {service.name}: its data is in {service.data_location}, {acs.name}'s in "
-            f"{acs.data_location}; the stack keeps an instance's email where the instance keeps its data"
-        )
-        return None
-    claimed_services.add(service.id.lower())
+def _email(acs: AcsFound, service: EmailServiceFound, result: Adoption) -> dict[str, Any] | None:
+    """The email service the instance owns, as its `email`."""
     result.adopted.append(service.id)
     domains = [d for d in (_domain(service, domain, result) for domain in service.domains) if d is not None]
     if not domains:
         result.adopted.remove(service.id)
+        result.left_alone.append(f"email service {service.name} of {acs.name}: none of its domains can be declared")
         return None
     email: dict[str, Any] = {}
     if service.name != default_email_service_name(acs.name):
         email["serviceName"] = service.name
+    if tags := _own_tags(service.tags):
+        email["tags"] = tags
     email["domains"] = domains
     return email
 
