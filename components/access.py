@@ -1,7 +1,9 @@
 """Role assignments, by role definition GUID, named so the same grant always has the same name."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
@@ -42,7 +44,9 @@ def role_definition_id(scope_id: str, role_definition_guid: str) -> str:
     return f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role_definition_guid}"
 
 
-def role_assignment(name: str, assignment: RoleAssignmentArgs, parent: pulumi.Resource) -> authorization.RoleAssignment:
+def role_assignment(
+    name: str, assignment: RoleAssignmentArgs, parent: pulumi.Resource, adopted: Mapping[str, Any] | None = None
+) -> authorization.RoleAssignment:
     """The assignment, as the child `<name>-<scope key>-<its GUID>` of `parent`. An assignment given its
     own name keeps that resource name (the derived GUID): only its name in Azure is the one given."""
     guid = assignment_name(assignment)
@@ -66,7 +70,9 @@ def role_assignment(name: str, assignment: RoleAssignmentArgs, parent: pulumi.Re
         ),
         description=assignment.description,
         **extra,
-        opts=pulumi.ResourceOptions(parent=parent),
+        # `adopted`: the import options of an assignment that exists already (AVM's, or one made by hand),
+        # taken over by its name (components/adoption.py).
+        opts=pulumi.ResourceOptions(parent=parent, **(adopted or {})),
     )
 
 

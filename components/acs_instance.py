@@ -15,7 +15,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_azure_native.communication as communication
 
-from stackconfig.adoption import acs_key, email_service_name, topic_name
+from stackconfig.adoption import acs_key, email_service_name, lock_key, role_assignment_key, topic_name
 from stackconfig.fields import STANDARD_TAGS
 from stackconfig.model import InstanceConfig
 from stackconfig.secrets import KeyRotationConfig
@@ -152,12 +152,18 @@ class AcsInstance(pulumi.ComponentResource):
                 parent=self,
                 lock_name=own_lock.name if own_lock is not None else None,
                 notes=own_lock.notes if own_lock is not None else None,
+                adopted=adoption.options(lock_key(acs_key(instance.name), own_lock.name))
+                if own_lock is not None and own_lock.name
+                else None,
             )
         for assignment in instance.role_assignments:
             role_assignment(
                 f"{name}-access",
                 configured(assignment, scope_key=instance.name, scope_id=service.id, scope_label=instance.name),
                 parent=self,
+                adopted=adoption.options(role_assignment_key(acs_key(instance.name), assignment.name))
+                if assignment.name
+                else None,
             )
 
         self.connection_string_secret = None

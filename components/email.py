@@ -149,6 +149,8 @@ class Email(pulumi.ComponentResource):
             lock_config=args.service_lock,
             role_assignments=args.service_role_assignments,
             parent=self,
+            adoption=args.adoption,
+            adoption_key=adopted.email_service_key(service_name),
         )
 
         self.domains, self.verifications, self.linkable = {}, {}, {}
@@ -242,6 +244,8 @@ class Email(pulumi.ComponentResource):
             lock_config=domain.lock,
             role_assignments=domain.role_assignments,
             parent=self,
+            adoption=self._args.adoption,
+            adoption_key=adopted.domain_key(service, domain.name),
         )
         return resource
 

@@ -1,5 +1,8 @@
 """Management locks that stop anyone, in the portal or any tool, from deleting what they guard."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import pulumi
 import pulumi_azure_native.authorization as authorization
 
@@ -15,6 +18,7 @@ def lock(
     parent: pulumi.Resource,
     lock_name: str | None = None,
     notes: str | None = None,
+    adopted: Mapping[str, Any] | None = None,  # the import options of a lock that exists already
 ) -> authorization.ManagementLockByScope:
     """A lock of `level` on `scope`: "CanNotDelete" lets reads and writes go on and refuses deletes.
     Never ReadOnly: it would also block POST calls such as listing or regenerating ACS keys, which
@@ -25,5 +29,5 @@ def lock(
         level=level,
         scope=scope,
         notes=notes or NOTES,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, **(adopted or {})),
     )

@@ -51,6 +51,26 @@ def suppressed_address_key(service: str, domain: str, list_name: str, address_id
     return f"{suppression_list_key(service, domain, list_name)}/suppressionlistaddresses/{address_id}".lower()
 
 
+def role_assignment_key(scope_key: str, name: str) -> str:
+    """A role assignment on the resource `scope_key`, by its name (a GUID)."""
+    return f"{scope_key}/providers/microsoft.authorization/roleassignments/{name}".lower()
+
+
+def lock_key(scope_key: str, name: str) -> str:
+    """A management lock on the resource `scope_key`, by its name."""
+    return f"{scope_key}/providers/microsoft.authorization/locks/{name}".lower()
+
+
+def _interface(found: dict[str, str], scope_key: str, what: str, lock, role_assignments) -> None:
+    """The lock and role assignments of one resource that can be adopted: those the configuration names (an
+    AVM lock `lock-<name>`, an assignment `guid(scope, principal, role)`, or one made by hand)."""
+    if lock is not None and lock.name:
+        found[lock_key(scope_key, lock.name)] = f"the lock {lock.name} of {what}"
+    for assignment in role_assignments:
+        if assignment.name:
+            found[role_assignment_key(scope_key, assignment.name)] = f"the role assignment {assignment.name} on {what}"
+
+
 def topic_key(topic: str) -> str:
     return f"{_EVENT_GRID}/systemtopics/{topic}".lower()
 
@@ -63,8 +83,10 @@ def instance_resources(instance) -> dict[str, str]:
     """Key -> what it is, for every resource of one instance (an `InstanceConfig`) that can be adopted."""
     name = instance.name
     found = {acs_key(name): f"the ACS resource {name}"}
+    _interface(found, acs_key(name), f"the ACS resource {name}", instance.lock, instance.role_assignments)
     if instance.email is not None:
-        found.update(email_resources(email_service_name(instance), instance.email.domains, f" of {name}"))
+        email = instance.email
+        found.update(email_resources(email_service_name(instance), email.domains, f" of {name}", email))
     if instance.events is not None:
         topic = topic_name(instance)
         found[topic_key(topic)] = f"the Event Grid system topic {topic} of {name}"
@@ -75,11 +97,23 @@ def instance_resources(instance) -> dict[str, str]:
     return found
 
 
-def email_resources(service: str, domains, owner: str = "") -> dict[str, str]:
-    """Key -> what it is, for an email service and everything of its `domains` (`DomainConfig`s)."""
+def email_resources(service: str, domains, owner: str = "", interface=None) -> dict[str, str]:
+    """Key -> what it is, for an email service (its lock and role assignments those of `interface`, an
+    email config) and everything of its `domains` (`DomainConfig`s)."""
     found = {email_service_key(service): f"the email service {service}{owner}"}
+    if interface is not None:
+        _interface(
+            found,
+            email_service_key(service),
+            f"the email service {service}",
+            interface.lock,
+            interface.role_assignments,
+        )
     for domain in domains:
         found[domain_key(service, domain.name)] = f"the domain {domain.name} of {service}"
+        _interface(
+            found, domain_key(service, domain.name), f"the domain {domain.name}", domain.lock, domain.role_assignments
+        )
         for sender in domain.senders:
             found[sender_key(service, domain.name, sender_name(sender))] = (
                 f"the sender {sender.username} of {domain.name} ({service})"
@@ -123,7 +157,7 @@ def adoption_problems(ids: Iterable[str], group: str, instances: Iterable, email
     stack declares."""
     declared: dict[str, str] = {}
     for service in email_services:
-        declared.update(email_resources(service.name, service.domains))
+        declared.update(email_resources(service.name, service.domains, interface=service))
     for instance in instances:
         declared.update(instance_resources(instance))
     problems, subscriptions = [], set()

@@ -180,3 +180,26 @@ def test_the_plan_marks_imports_and_says_from_which_id(adopted_plan):
     assert "+ azure-native:operationalinsights:Workspace  shared-workspace" in tree
     assert f"Azure resources to create, {len(ALL_IDS)} to import (" in tree
     assert f'"import": "{TOPIC_ID}"' in render_json(adopted_plan)
+
+
+ASSIGNMENT = "9237b909-e8fb-4bb8-8194-34aae537cee2"
+PRINCIPAL = "9c4e1b2a-3d5f-4a6b-8c7d-1e2f3a4b5c6d"
+
+
+def with_interface(ids, **named):
+    role = {"role": "Reader", "principalId": PRINCIPAL, "principalType": "Group", **named}
+    return adopting(ids, lock={"kind": "CanNotDelete", "name": "lock-acs-test-eu"}, roleAssignments=[role])
+
+
+def test_a_named_lock_and_role_assignment_made_earlier_are_taken_over(tmp_path):
+    lock_id = f"{ACS_ID}/providers/Microsoft.Authorization/locks/lock-acs-test-eu"
+    role_id = f"{ACS_ID}/providers/Microsoft.Authorization/roleAssignments/{ASSIGNMENT}"
+    plan = plan_config(tmp_path, with_interface([ACS_ID, lock_id, role_id], name=ASSIGNMENT))
+    imported = {r.type.rsplit(":", 1)[-1]: r.import_id for r in plan.resources if r.import_id}
+    assert imported == {"CommunicationService": ACS_ID, "ManagementLockByScope": lock_id, "RoleAssignment": role_id}
+
+
+def test_an_assignment_without_its_name_cannot_be_taken_over():
+    role_id = f"{ACS_ID}/providers/Microsoft.Authorization/roleAssignments/{ASSIGNMENT}"
+    problem = only_problem(with_interface([ACS_ID, role_id]))
+    assert f"{role_id}: the stack declares no such resource" in problem
