@@ -22,12 +22,10 @@ from preflight.adopt.inventory import (
 from preflight.adopt.stack_file import build
 from preflight.stack_yaml import read_yaml
 from tests.stacks import REPO, TENANT
+from tests.test_adoption import GROUP, PROVIDERS, SUB
+from tests.test_adoption import SERVICE_ID as SERVICE
 
-SUB = "00000000-0000-0000-0000-0000000000aa"
-GROUP = "rg-comms"
-PROVIDERS = f"/subscriptions/{SUB}/resourceGroups/{GROUP}/providers"
 ACS = f"{PROVIDERS}/Microsoft.Communication/communicationServices/acs-comms"
-SERVICE = f"{PROVIDERS}/Microsoft.Communication/emailServices/email-comms"
 MANAGED = f"{SERVICE}/domains/AzureManagedDomain"
 CUSTOM = f"{SERVICE}/domains/mail.contoso.com"
 TOPIC = f"{PROVIDERS}/Microsoft.EventGrid/systemTopics/acs-comms-events"

@@ -6,6 +6,7 @@ offline to be sure it plans and to say what the first `pulumi up` will do, and o
 Nothing in Azure is changed, and an existing stack file is kept unless `--force` says otherwise.
 """
 
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -86,7 +87,10 @@ def adopt(
     with tempfile.TemporaryDirectory(prefix="adopt-") as scratch:
         (Path(scratch) / target.name).write_text(text, encoding="utf-8")
         plan = plan_stack(load_project(project_dir, Path(scratch)), stack)
-    target.write_text(text, encoding="utf-8")
+    # Written whole or not at all: an interrupted run leaves no half stack file behind.
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
 
     echo(
         f"Read the resource group {inventory.resource_group} (subscription {inventory.subscription_id}, "
