@@ -15,22 +15,21 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_azure_native.communication as communication
 
-from stackconfig.adoption import acs_key, email_service_name, lock_key, role_assignment_key, topic_name
-from stackconfig.fields import STANDARD_TAGS
+from stackconfig.adoption import acs_key, email_service_name, topic_name
+from stackconfig.interface import LockConfig
 from stackconfig.model import InstanceConfig
 from stackconfig.secrets import KeyRotationConfig
 
 from . import name_after, validated
-from .access import configured, role_assignment
 from .adoption import AS_IS_TAGGED, Adoption
 from .credentials import connection_string_secret, secret_name
 from .direct_routing import direct_routing
 from .email import Email, EmailArgs, link_domains
 from .email_outputs import SenderCandidateSettings, active_sender, sender_candidates
 from .events import DeadLetterTarget, Events, EventsArgs
+from .interface import resource_interface, with_own_tags
 from .monitoring import diagnostic_setting, instance_diagnostic_settings
 from .phone_numbers import PhoneNumbers, PhoneNumbersArgs, ProtectedPool
-from .protection import lock
 from .settings import InstanceSettings, KeyRotationSettings
 
 
@@ -93,8 +92,6 @@ class AcsInstance(pulumi.ComponentResource):
         super().__init__("acs-platform:index:AcsInstance", name, None, opts)
         instance = validated(InstanceConfig, args["instance"], "instance", f"AcsInstance {name}")
         stack_tags = dict(args["tags"])
-        # The instance's own tags on its ACS resource; the standard ones stay the stack's.
-        standard = {key: stack_tags[key] for key in STANDARD_TAGS if key in stack_tags}
         protect = args["protect"]
         adoption = Adoption(args.get("adopt", []))
 
@@ -111,7 +108,7 @@ class AcsInstance(pulumi.ComponentResource):
                 type=identity_type(instance.managed_identities.system_assigned, bool(user_assigned)),
                 user_assigned_identities=user_assigned or None,
             ),
-            tags={**stack_tags, **instance.tags, **standard},
+            tags=with_own_tags(stack_tags, instance.tags),  # its own on its ACS resource; the standard ones win
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=protect,
@@ -141,30 +138,19 @@ class AcsInstance(pulumi.ComponentResource):
             workspace_name=args["log_analytics_workspace_name"],
             parent=self,
         )
-        # The instance's own `lock`, else the stack's (acs-platform:protection.lock): the same resource either way.
-        own_lock = instance.lock
-        level = own_lock.kind if own_lock is not None else args["lock"]
-        if level != "None":
-            lock(
-                f"{name}-lock",
-                level=level,
-                scope=service.id,
-                parent=self,
-                lock_name=own_lock.name if own_lock is not None else None,
-                notes=own_lock.notes if own_lock is not None else None,
-                adopted=adoption.options(lock_key(acs_key(instance.name), own_lock.name))
-                if own_lock is not None and own_lock.name
-                else None,
-            )
-        for assignment in instance.role_assignments:
-            role_assignment(
-                f"{name}-access",
-                configured(assignment, scope_key=instance.name, scope_id=service.id, scope_label=instance.name),
-                parent=self,
-                adopted=adoption.options(role_assignment_key(acs_key(instance.name), assignment.name))
-                if assignment.name
-                else None,
-            )
+        resource_interface(
+            name,
+            default_lock_name=None,  # the lock it always had: `acs-platform-<level>`
+            scope_key=instance.name,
+            scope_id=service.id,
+            scope_label=instance.name,
+            # The instance's own `lock`, else the stack's (acs-platform:protection.lock): the same resource either way.
+            lock_config=instance.lock or LockConfig(kind=args["lock"]),
+            role_assignments=instance.role_assignments,
+            parent=self,
+            adoption=adoption,
+            adoption_key=acs_key(instance.name),
+        )
 
         self.connection_string_secret = None
         if not instance.disable_local_auth:  # with Entra ID only there is no key to keep or rotate

@@ -22,7 +22,7 @@ from providers.emaildomains.verification import RECORD_TYPES as VERIFIABLE_RECOR
 from providers.emaildomains.verification import DomainVerification, DomainVerificationArgs
 from stackconfig import adoption as adopted
 from stackconfig.email import DomainConfig, SmtpUsernameConfig
-from stackconfig.interface import LockConfig, RoleAssignmentConfig
+from stackconfig.interface import LockConfig, RoleAssignmentConfig, avm_lock_name
 
 from . import name_after
 from .adoption import AS_IS_TAGGED, Adoption
@@ -142,7 +142,7 @@ class Email(pulumi.ComponentResource):
         self._service_name = name_after(self.service, service_name)
         resource_interface(
             f"{name}-service",
-            resource_name=service_name,
+            default_lock_name=avm_lock_name(service_name),
             scope_key=service_name,
             scope_id=self.service.id,
             scope_label=f"the email service {service_name}",
@@ -237,7 +237,7 @@ class Email(pulumi.ComponentResource):
         service = self._args.email_service_name
         resource_interface(  # the domain's own lock and roles
             f"{name}-{key}",
-            resource_name=domain.name,
+            default_lock_name=avm_lock_name(domain.name),
             scope_key=f"{service}-{key}",
             scope_id=resource.id,
             scope_label=f"the domain {domain.name} of {service}",

@@ -1,8 +1,9 @@
 """What an instance's email reports besides its resources: the address applications send from now.
 
-The active sender is the first custom domain (in config order) that is verified and linked, from its
-first sender; until one is, the Azure-managed domain's first sender; without either, none. The choice is
-`choose_active_sender`, a pure function; `active_sender` feeds it the outputs of one `Email` component,
+The active sender is the first custom domain (in order: the instance's own email's, then those it links
+from the stack's email services) that is verified and linked, from its first sender; until one is, an
+Azure-managed domain's first sender; without either, none. The choice is `choose_active_sender`, a pure
+function; `active_sender` feeds it the candidates `sender_candidates` makes of `Email` components' outputs,
 so it is known once those are: after a deployment, never in a preview.
 """
 

@@ -1,6 +1,5 @@
-"""AVM's common interface on an email service or domain: its own lock, role assignments and tags
-(stackconfig/interface.py). The ACS resource's lock and roles are in components/acs_instance.py, whose lock
-keeps the name and resource it always had."""
+"""AVM's common interface on an ACS resource, an email service or a domain: its lock, role assignments
+and tags (stackconfig/interface.py)."""
 
 from collections.abc import Mapping, Sequence
 
@@ -8,7 +7,7 @@ import pulumi
 
 from stackconfig.adoption import lock_key, role_assignment_key
 from stackconfig.fields import STANDARD_TAGS
-from stackconfig.interface import LockConfig, RoleAssignmentConfig, avm_lock_name
+from stackconfig.interface import LockConfig, RoleAssignmentConfig
 
 from .access import configured, role_assignment
 from .adoption import Adoption
@@ -24,7 +23,7 @@ def with_own_tags(stack_tags: Mapping[str, str], own: Mapping[str, str] | None) 
 def resource_interface(
     name: str,
     *,
-    resource_name: str,
+    default_lock_name: str | None,  # None: the stack's `acs-platform-<level>` (components/protection.py)
     scope_key: str,
     scope_id: pulumi.Input[str],
     scope_label: str,
@@ -34,18 +33,18 @@ def resource_interface(
     adoption: Adoption,
     adoption_key: str,  # the resource's `stackconfig.adoption` key: its lock and roles are found below it
 ) -> None:
-    """The lock (`<name>-lock`, named `lock-<resource name>` in Azure unless it says) and the role assignments
-    (`<name>-access-<scope key>-<GUID>`) of one resource, children of `parent`."""
+    """The lock (`<name>-lock`, named `default_lock_name` in Azure unless it says) and the role assignments
+    (`<name>-access-<scope key>-<GUID>`) of one resource, children of `parent`. A lock or an assignment the
+    configuration names can be adopted (stackconfig/adoption.py declares only those)."""
     if lock_config is not None and lock_config.kind != "None":
-        lock_name = lock_config.name or avm_lock_name(resource_name)
         lock(
             f"{name}-lock",
             level=lock_config.kind,
             scope=scope_id,
             parent=parent,
-            lock_name=lock_name,
+            lock_name=lock_config.name or default_lock_name,
             notes=lock_config.notes,
-            adopted=adoption.options(lock_key(adoption_key, lock_name)),
+            adopted=adoption.options(lock_key(adoption_key, lock_config.name)) if lock_config.name else None,
         )
     for assignment in role_assignments:
         role_assignment(

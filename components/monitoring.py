@@ -73,15 +73,9 @@ def diagnostic_setting(
     ones added after this was written. `destinations` (an ACS instance's `diagnosticSettings`) names
     the setting and adds what it sends where; what it leaves out stays as above."""
     more = destinations or Destinations()
-    # A name known as plain text costs no output; a component input may be an output.
-    setting_name: pulumi.Input[str] = (
-        f"send-to-{workspace_name}"
-        if isinstance(workspace_name, str)
-        else pulumi.Output.concat("send-to-", workspace_name)
-    )
     return monitor.DiagnosticSetting(
         name,
-        name=setting_name if more.setting_name is None else more.setting_name,
+        name=default_setting_name(workspace_name) if more.setting_name is None else more.setting_name,
         resource_uri=target_id,
         workspace_id=more.workspace_id or workspace_id,
         log_analytics_destination_type=more.log_analytics_destination_type,
@@ -97,6 +91,13 @@ def diagnostic_setting(
         else more.metrics,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def default_setting_name(workspace_name: pulumi.Input[str]) -> pulumi.Input[str]:
+    """`send-to-<workspace>`: a name known as plain text costs no output; a component input may be an output."""
+    if isinstance(workspace_name, str):
+        return f"send-to-{workspace_name}"
+    return pulumi.Output.concat("send-to-", workspace_name)
 
 
 def configured_destinations(setting: DiagnosticSettingConfig, setting_name: str) -> Destinations:
@@ -145,7 +146,7 @@ def instance_diagnostic_settings(
                 name, target_id=target_id, workspace_id=workspace_id, workspace_name=workspace_name, parent=parent
             )
         ]
-    default = f"send-to-{workspace_name}" if isinstance(workspace_name, str) else None
+    default = default_setting_name(workspace_name)  # an output (from another language) matches no name
     return [
         diagnostic_setting(
             name if setting_name == default else f"{name}-{setting_name}",

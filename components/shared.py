@@ -26,6 +26,7 @@ from .budget import budget_name as cost_budget_name
 from .dead_letters import dead_letter_storage
 from .email import Email, EmailArgs
 from .email_outputs import SenderCandidateSettings, sender_candidates
+from .interface import with_own_tags
 from .keyvault import KeyVault, KeyVaultArgs, PrivateEndpointArgs
 from .monitoring import diagnostic_setting, workspace
 from .protection import lock
@@ -202,11 +203,10 @@ class SharedInfrastructure(pulumi.ComponentResource):
         # Email services of the stack's own, whose domains instances link by `<service>/<domain>`.
         adoption = Adoption(args.get("adopt", []))
         self.email_services: dict[str, Email] = {}
-        email_configs: dict[str, list] = {}
+        senders: dict[str, pulumi.Output] = {}
         for settings in args.get("email_services", []):
             service = validated(EmailServiceConfig, settings, "emailServices", f"SharedInfrastructure {name}")
-            email_configs[service.name] = list(service.domains)
-            self.email_services[service.name] = Email(
+            email = self.email_services[service.name] = Email(
                 f"{name}-email-{service.name}",
                 EmailArgs(
                     email_service_name=service.name,
@@ -216,7 +216,8 @@ class SharedInfrastructure(pulumi.ComponentResource):
                     data_location=service.data_location,
                     domains=service.domains,
                     smtp_usernames=[],
-                    tags={**service.tags, **tags},  # the standard tags win, as everywhere
+                    # The service's tags on it and its domains, on top of the stack's; the standard ones win.
+                    tags=with_own_tags(tags, service.tags),
                     service_lock=service.lock,
                     service_role_assignments=service.role_assignments,
                     protect=protect,
@@ -224,15 +225,9 @@ class SharedInfrastructure(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.linkable_email_senders = pulumi.Output.from_input(
-            {
-                f"{service}/{domain.name}": candidate
-                for service, email in self.email_services.items()
-                for domain, candidate in zip(
-                    email_configs[service], sender_candidates(email, email_configs[service]), strict=True
-                )
-            }
-        )
+            for domain, candidate in zip(service.domains, sender_candidates(email, service.domains), strict=True):
+                senders[f"{service.name}/{domain.name}"] = candidate
+        self.linkable_email_senders = pulumi.Output.from_input(senders)
         self.linkable_email_domains = pulumi.Output.from_input(
             {
                 f"{service}/{domain}": domain_id

@@ -356,7 +356,7 @@ class _Timestamp(str):
     """An unquoted timestamp kept as the text it is, written back unquoted."""
 
 
-def _round_trip() -> YAML:
+def round_trip() -> YAML:
     """ruamel's round-trip loader and dumper (YAML 1.2 by default): comments, quoting, order and indentation kept;
     timestamps kept as their text (an impossible date like 2026-13-01 must not fail the edit)."""
     editor = YAML(typ="rt", pure=True)
@@ -372,7 +372,7 @@ def _round_trip() -> YAML:
 def edit_stack_file(source: Path, target: Path, change) -> None:
     """Writes `source` to `target` with `change(config)` applied to its `config` mapping."""
     read_yaml(source)  # refuses what the CLI refuses (duplicate keys, not UTF-8) before editing
-    editor = _round_trip()
+    editor = round_trip()
     document = editor.load(_text(source))
     if document is None:
         document = {}

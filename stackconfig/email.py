@@ -8,6 +8,7 @@ from . import azure_rules as rules
 from .fields import Bool, ConfigModel, Guid, NonEmpty, ResourceGroupName, Tags, between, matching, unique_by
 from .interface import EmailLockConfig, RoleAssignments
 
+EmailServiceName = Annotated[str, matching(rules.EMAIL_SERVICE_NAME, "1 to 63 letters, digits and '-'")]
 DnsName = Annotated[str, matching(rules.DNS_NAME, rules.DNS_NAME_RULE)]
 EmailAddress = Annotated[str, matching(rules.EMAIL_ADDRESS, "an email address")]
 
@@ -148,7 +149,7 @@ class SmtpUsernameConfig(ConfigModel):
 
 class EmailConfig(ConfigModel):
     # The email service's name: by default `email-<instance>`; an adopted service keeps the one it has.
-    service_name: Annotated[str, matching(rules.EMAIL_SERVICE_NAME, "1 to 63 letters, digits and '-'")] | None = None
+    service_name: EmailServiceName | None = None
     # The email service keeps its data where the instance does (its dataLocation is the instance's):
     # Azure refuses to link a domain from another geography (InvalidLinkedDomains).
     domains: Annotated[list[DomainConfig], Field(min_length=1), unique_by("the domain", lambda d: d.name)]

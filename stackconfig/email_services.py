@@ -6,12 +6,12 @@ in the service's data location (ARM refuses a domain of another one: InvalidLink
 
 from typing import Annotated
 
-from . import azure_rules as rules
-from .email import DomainConfig
-from .fields import ConfigModel, DataLocation, Tags, matching, unique_by
-from .interface import EmailLockConfig, RoleAssignments
+from pydantic import AfterValidator
 
-EmailServiceName = Annotated[str, matching(rules.EMAIL_SERVICE_NAME, "1 to 63 letters, digits and '-'")]
+from . import azure_rules as rules
+from .email import DomainConfig, EmailServiceName
+from .fields import ConfigModel, DataLocation, Tags, unique_by
+from .interface import EmailLockConfig, RoleAssignments
 
 
 class EmailServiceConfig(ConfigModel):
@@ -31,3 +31,19 @@ def linked_domain_reference(value: str) -> tuple[str, str] | None:
         return None
     service, _, domain = value.partition("/")
     return service, domain
+
+
+def _linked_domain(value: str) -> str:
+    reference = linked_domain_reference(value)
+    if reference is None:
+        if not rules.EMAIL_DOMAIN_ID.match(value):
+            raise ValueError(f"is not {rules.EMAIL_DOMAIN_ID_RULE}")
+    elif not (rules.EMAIL_SERVICE_NAME.match(reference[0]) and reference[1]):
+        raise ValueError(
+            f"must be <email service>/<domain> (of acs-platform:emailServices) or {rules.EMAIL_DOMAIN_ID_RULE}"
+        )
+    return value
+
+
+# An entry of an instance's linkedDomains: `<service>/<domain>`, or a domain's resource id.
+LinkedDomain = Annotated[str, AfterValidator(_linked_domain)]

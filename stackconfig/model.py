@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from . import azure_rules as rules
 from . import interface
@@ -19,7 +19,7 @@ from .budget import BudgetConfig
 from .diagnostics import DiagnosticSettings
 from .direct_routing import DirectRoutingConfig
 from .email import EmailConfig
-from .email_services import EmailServiceConfig, linked_domain_reference
+from .email_services import EmailServiceConfig, LinkedDomain, linked_domain_reference
 from .errors import FOREIGN_KEYS, NAMESPACE
 from .events import EventsConfig
 from .fields import (
@@ -46,29 +46,10 @@ from .secrets import KeyRotationConfig, KeyVaultConfig
 from .tiers import TIERS
 from .usage import UsageConfig
 
-# A role granted on one resource, and the management lock on it: AVM's interface (stackconfig/interface.py).
-RoleAssignmentConfig = interface.RoleAssignmentConfig
-
 
 class ManagedIdentitiesConfig(ConfigModel):
     system_assigned: Bool = True
     user_assigned_resource_ids: Annotated[list[UserAssignedIdentityId], unique_by("the identity")] = []
-
-
-def _linked_domain(value: str) -> str:
-    if value.startswith("/"):
-        if not rules.EMAIL_DOMAIN_ID.match(value):
-            raise ValueError(f"is not {rules.EMAIL_DOMAIN_ID_RULE}")
-        return value
-    service, slash, domain = value.partition("/")
-    if not (slash and rules.EMAIL_SERVICE_NAME.match(service) and domain):
-        raise ValueError(
-            f"must be <email service>/<domain> (of acs-platform:emailServices) or {rules.EMAIL_DOMAIN_ID_RULE}"
-        )
-    return value
-
-
-LinkedDomain = Annotated[str, AfterValidator(_linked_domain)]
 
 
 class InstanceConfig(ConfigModel):

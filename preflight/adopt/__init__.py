@@ -13,14 +13,14 @@ from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from preflight.plan import Plan
 from preflight.runner import plan_stack
+from preflight.stack_yaml import round_trip
 from preflight.stacks import load_project
+from stackconfig.errors import NAMESPACE
 
 from .inventory import Inventory
-from .stack_file import NAMESPACE, AdoptError, Adoption, StackOptions, build
+from .stack_file import AdoptError, Adoption, StackOptions, build
 
 __all__ = ["AdoptError", "StackOptions", "adopt"]
 
@@ -37,11 +37,8 @@ def _header(subscription: str, group: str, stack: str) -> str:
 
 def stack_file_text(adoption: Adoption, subscription: str, group: str, stack: str) -> str:
     """The stack file, as YAML 1.2 the Pulumi CLI reads: the header, then `config`."""
-    writer = YAML(typ="rt", pure=True)
-    writer.width = 4096
-    writer.indent(mapping=2, sequence=4, offset=2)
     out = StringIO()
-    writer.dump({"config": adoption.config}, out)
+    round_trip().dump({"config": adoption.config}, out)
     return _header(subscription, group, stack) + out.getvalue()
 
 

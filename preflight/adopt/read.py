@@ -25,6 +25,7 @@ from azure.mgmt.communication import CommunicationServiceManagementClient
 from azure.mgmt.eventgrid import EventGridManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
+from components.events import ACS_TOPIC_TYPE
 from preflight.adopt.inventory import (
     AcsFound,
     DnsRecordFound,
@@ -48,7 +49,6 @@ from providers.retry import IDEMPOTENT, SYSTEM_CLOCK, BoundedRetryPolicy, Clock
 from providers.siprouting import configuration as sip_configuration
 from providers.siprouting.client import sip_routing_client
 
-ACS_TOPIC_TYPE = "Microsoft.Communication.CommunicationServices"
 READER_HINT = (
     "the identity needs the Reader role on the resource group (or above), and, to read phone numbers and "
     "Direct Routing, an ACS data-plane role such as 'Communication and Email Service Owner' on each ACS resource"

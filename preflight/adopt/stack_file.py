@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackconfig import azure_rules as rules
+from stackconfig.email import AZURE_MANAGED, DOMAIN_MANAGEMENTS, EXCHANGE_ONLINE
+from stackconfig.errors import NAMESPACE
 from stackconfig.fields import STANDARD_TAGS
 from stackconfig.names import default_address_id, default_email_service_name, default_sender_name, default_topic_name
 
@@ -24,8 +26,6 @@ from .inventory import (
     SystemTopicFound,
 )
 
-NAMESPACE = "acs-platform"
-REPRESENTABLE_DOMAINS = ("AzureManaged", "CustomerManaged", "CustomerManagedInExchangeOnline")
 # Destinations the stack delivers to with the topic's system-assigned identity (components/events.py).
 IDENTITY_DESTINATIONS = {
     "ServiceBusQueue": "serviceBusQueue",
@@ -245,7 +245,7 @@ def _email(acs: AcsFound, service: EmailServiceFound, result: Adoption) -> dict[
 
 
 def _domain(service: EmailServiceFound, domain: DomainFound, result: Adoption) -> dict[str, Any] | None:
-    if domain.domain_management not in REPRESENTABLE_DOMAINS:
+    if domain.domain_management not in DOMAIN_MANAGEMENTS:
         result.left_alone.append(
             f"domain {domain.name} of {service.name}: managed as {domain.domain_management}, which the stack does "
             "not declare"
@@ -253,7 +253,7 @@ def _domain(service: EmailServiceFound, domain: DomainFound, result: Adoption) -
         return None
     result.adopted.append(domain.id)
     written: dict[str, Any] = {"name": domain.name}
-    if domain.domain_management == "CustomerManagedInExchangeOnline":  # the others follow from the name
+    if domain.domain_management == EXCHANGE_ONLINE:  # the others follow from the name
         written["domainManagement"] = domain.domain_management
     senders = []
     for sender in domain.senders:
@@ -295,7 +295,7 @@ def _domain(service: EmailServiceFound, domain: DomainFound, result: Adoption) -
         lists.append(written_list)
     if lists:
         written["suppressionLists"] = lists
-    if domain.domain_management != "AzureManaged":
+    if domain.domain_management != AZURE_MANAGED:
         pending = sorted(t for t, s in domain.verification_states.items() if s != "Verified")
         if pending:
             records = [r for r in domain.verification_records if r.verification in pending]
